@@ -1,0 +1,122 @@
+"""The pod directory on disk: what survives the controller, and how a new provider reads it back.
+
+`$PODFLEET_HOME/pods/<namespace>/<pod>/`
+  pod.json                    the manifest, written first: its presence means "this pod exists"
+  status.json                 the last PodStatus (atomic rename); final once Succeeded/Failed
+  volumes/<name>/             emptyDir volumes, shared by the pod's containers
+  containers/<name>/root/     the container's writable root
+  containers/<name>/proc.json the sandbox's pid (+ start time) and its stdout tee's
+  containers/<name>/exit.json bwrap's json-status (`{"exit-code": N}` once it exited)
+  containers/<name>/stdout    main's stdout alone (for outputs.result)
+  cgroups.json                cgroup dirs to remove when the pod ends
+`$PODFLEET_HOME/logs/<namespace>/<pod>/<container>.log` — kept after the pod is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import copy
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from podfleet.providers.contract import ContainerState, PodPhase, PodStatus, TaskResult
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+class PodDir:
+    def __init__(self, home: Path, namespace: str, name: str) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.path = home / "pods" / namespace / name
+        self.logs = home / "logs" / namespace / name
+
+    manifest = property(lambda self: self.path / "pod.json")
+    status_file = property(lambda self: self.path / "status.json")
+    cgroups_file = property(lambda self: self.path / "cgroups.json")
+
+    def volume(self, name: str) -> Path:
+        return self.path / "volumes" / name
+
+    def container(self, name: str) -> Path:
+        return self.path / "containers" / name
+
+    def root(self, container: str) -> Path:
+        return self.container(container) / "root"
+
+    def log(self, container: str) -> Path:
+        return self.logs / f"{container}.log"
+
+    def stdout(self, container: str) -> Path:
+        return self.container(container) / "stdout"
+
+    def exit_file(self, container: str) -> Path:
+        return self.container(container) / "exit.json"
+
+    def proc_file(self, container: str) -> Path:
+        return self.container(container) / "proc.json"
+
+
+def exit_code_of(exit_file: Path) -> int | None:
+    """The exit code bwrap (or the unshare init) recorded, None while still running."""
+    try:
+        text = exit_file.read_text()
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "exit-code" in record:
+            return int(record["exit-code"])
+    return None
+
+
+def status_to_json(status: PodStatus) -> dict[str, Any]:
+    data = dict(vars(status))
+    data["phase"] = status.phase.value
+    data["containers"] = [dict(vars(c)) for c in status.containers]
+    data["task_result"] = dict(vars(status.task_result)) if status.task_result else None
+    return data
+
+
+def clone_status(status: PodStatus) -> PodStatus:
+    """A copy safe to hand out (callers may mutate it); much cheaper than deepcopy on the hot path."""
+    task = status.task_result
+    return replace(
+        status,
+        containers=[replace(c) for c in status.containers],
+        task_result=replace(task, parameters=dict(task.parameters), artifacts=copy.deepcopy(task.artifacts))
+        if task else None,
+        labels=dict(status.labels), annotations=dict(status.annotations),
+    )
+
+
+def status_from_json(data: dict[str, Any]) -> PodStatus:
+    containers = [ContainerState(**c) for c in data.get("containers") or ()]
+    task = data.get("task_result")
+    fields = {k: v for k, v in data.items() if k not in ("containers", "task_result", "phase")}
+    return PodStatus(
+        phase=PodPhase(data["phase"]), containers=containers,
+        task_result=TaskResult(**task) if task else None, **fields,
+    )
+
+
+__all__ = ["PodDir", "clone_status", "write_json", "read_json", "exit_code_of", "status_to_json", "status_from_json"]
