@@ -19,25 +19,10 @@ from pathlib import Path
 import click
 
 from podfleet.config import Settings, settings_from_env
-from podfleet.errors import ProviderError
 from podfleet.providers.contract import Provider
+from podfleet.providers.select import open_provider
 from podfleet.store import open_store
 from podfleet.store.contract import Store
-
-PROVIDERS = ("auto", "process", "container")
-
-
-def open_provider(name: str, settings: Settings, *, quiet: bool = False) -> Provider:
-    """The provider called `name`; `auto` picks containers when an engine is reachable."""
-    if name not in PROVIDERS:
-        raise ProviderError(f"unknown provider {name!r}; choose one of: {', '.join(PROVIDERS)}")
-    if name == "container":
-        raise ProviderError("the container provider is not available yet: no container engine support "
-                            "in this build; use --provider process")
-    from podfleet.providers.process import ProcessProvider
-
-    return ProcessProvider(settings.home)
-
 
 @dataclass
 class Embedded:
