@@ -41,7 +41,7 @@ def cli(ctx: click.Context, namespace: str | None) -> None:
 
 def _register() -> None:
     # Imported here so `podfleet --help` stays fast and each verb lives in its own module.
-    from podfleet.cli import controller_cmd, resources_cmd, submit, workflows
+    from podfleet.cli import controller_cmd, operations_cmd, resources_cmd, submit, workflows
     from podfleet.cli import lint as lint_cmd
 
     cli.add_command(lint_cmd.lint)
@@ -54,6 +54,9 @@ def _register() -> None:
     cli.add_command(workflows.logs)
     cli.add_command(resources_cmd.apply)
     cli.add_command(controller_cmd.controller)
+    for verb in (operations_cmd.suspend, operations_cmd.resume, operations_cmd.stop, operations_cmd.terminate,
+                 operations_cmd.retry, operations_cmd.resubmit):
+        cli.add_command(verb)
 
 
 _register()
