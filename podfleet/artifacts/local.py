@@ -11,7 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from podfleet.artifacts.archive import pack_tgz
+from podfleet.artifacts.archive import NONE, pack
+from podfleet.artifacts.contract import Archive, strategy_of
 from podfleet.errors import InvalidError, NotFoundError
 
 
@@ -27,15 +28,16 @@ class LocalArtifactRepository:
             raise InvalidError(f"invalid artifact key {key!r}: must be a relative path without '..'")
         return self.root.joinpath(*parts)
 
-    def put(self, key: str, local_path: Path, *, archive: bool = True, compression_level: int | None = None) -> None:
+    def put(self, key: str, local_path: Path, *, archive: Archive = True, compression_level: int | None = None) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename, so a reader never sees half an object.
         tmp = Path(tempfile.mkdtemp(prefix=".put-", dir=target.parent))
         try:
             staged = tmp / "object"
-            if archive:
-                pack_tgz(Path(local_path), staged, compression_level)
+            strategy = strategy_of(archive)
+            if strategy != NONE:
+                pack(Path(local_path), staged, strategy, compression_level)
             elif Path(local_path).is_dir():
                 shutil.copytree(local_path, staged, symlinks=True)
             else:

@@ -186,7 +186,7 @@ def delete(ctx: click.Context, names: tuple[str, ...], namespace: str | None, al
 
     async def main() -> list[str]:
         async with embedded() as env:
-            targets = list(names)
+            targets = [await resolve_name(env, ns, n) for n in names]
             if all_ or completed:
                 for wf in await env.store.list("Workflow", ns):
                     if all_ or (wf.get("status") or {}).get("phase") in COMPLETED:

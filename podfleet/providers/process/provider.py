@@ -70,12 +70,6 @@ class ProcessProvider:
             raise ProviderError(f"the process provider needs {wanted} on PATH (apt-get install bubblewrap)")
         mode, tool = found
         support, note = cgroups.CgroupSupport.probe() if use_cgroups else (None, None)
-        log.warning("process provider: running pods' commands on this host's userland in %s sandboxes; "
-                    "container images are ignored", mode.value)
-        if mode is SandboxMode.UNSHARE:
-            log.warning("process provider: bubblewrap (bwrap) not found, falling back to unshare + chroot")
-        if note:
-            log.warning("process provider: %s", note)
         self.mode = mode
         self.cgroup_note = note
         self.config = RunnerConfig(
@@ -88,6 +82,19 @@ class ProcessProvider:
         self._subscribers: list[_Subscription] = []
         self._adopted = False
         self._closed = False
+        self._announced = False
+
+    def _announce(self) -> None:
+        """Say once, when the first pod starts, how pods run here (not on every CLI call)."""
+        if self._announced:
+            return
+        self._announced = True
+        log.warning("process provider: running pods' commands on this host's userland in %s sandboxes; "
+                    "container images are ignored", self.mode.value)
+        if self.mode is SandboxMode.UNSHARE:
+            log.warning("process provider: bubblewrap (bwrap) not found, falling back to unshare + chroot")
+        if self.cgroup_note:
+            log.warning("process provider: %s", self.cgroup_note)
 
     # -- contract ---------------------------------------------------------------------
     async def create_pod(self, pod: Pod) -> None:
@@ -98,6 +105,7 @@ class ProcessProvider:
         dirs = PodDir(self.home, *key)
         if key in self._runs or dirs.manifest.exists():
             return
+        self._announce()
         dirs.path.mkdir(parents=True, exist_ok=True)
         write_json(dirs.manifest, pod.dump())
         status = PodStatus(namespace=pod.namespace, name=pod.name, phase=PodPhase.PENDING,
