@@ -80,7 +80,7 @@ def apply(ctx: click.Context, files: tuple[str, ...], namespace: str | None) -> 
             raise InvalidError(f"cannot apply a {kind!r}: apply takes {', '.join(sorted(APPLICABLE))} "
                                "(submit Workflows with `podfleet submit`)", file=doc.file)
     report = lint_documents(docs)
-    if not report.ok:
+    if report.problems:  # not `ok`: a file of only ConfigMaps/Secrets lints nothing and is fine
         from podfleet.lint import format_pretty
 
         raise InvalidError("nothing was applied, the objects failed lint:\n" + format_pretty(report).rstrip())

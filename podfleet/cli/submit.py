@@ -82,9 +82,12 @@ def apply_submit_options(wf: Obj, *, namespace: str, parameters: list[tuple[str,
     return wf
 
 
-async def _templates_for_lint(env: Embedded, namespace: str) -> list[Obj]:
-    found = await env.store.list("WorkflowTemplate", namespace)
-    found += await env.store.list("ClusterWorkflowTemplate")
+async def _templates_for_lint(env: Embedded, namespace: str) -> dict[tuple[str, str], Obj]:
+    """The stored (Cluster)WorkflowTemplates a workflow may refer to, as lint wants them."""
+    found: dict[tuple[str, str], Obj] = {}
+    for kind, ns in (("WorkflowTemplate", namespace), ("ClusterWorkflowTemplate", None)):
+        for obj in await env.store.list(kind, ns):
+            found[(kind, obj["metadata"]["name"])] = obj
     return found
 
 
@@ -93,7 +96,7 @@ async def _submit(env: Embedded, workflows: list[Obj], *, wait: bool, watch: boo
     created: list[Obj] = []
     for wf in workflows:
         templates = await _templates_for_lint(env, wf["metadata"]["namespace"])
-        problems = lint_workflow(wf, templates=templates)
+        problems = lint_workflow(wf, templates=templates, submit=True)
         if problems:
             lines = "\n".join(f"  {p.field_path}: {p.message}" if p.field_path else f"  {p.message}"
                               for p in problems)

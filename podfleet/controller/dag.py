@@ -16,7 +16,7 @@ from typing import Any
 from podfleet.controller import depends as dep
 from podfleet.controller.context import ParallelismReached, Pass
 from podfleet.controller.execute import (Call, Opts, count_active, execute, init_exec_node, pod_in_flight,
-                                         set_boundary_limit)
+                                         parallelism_blocks, set_boundary_limit)
 from podfleet.controller.exits import exit_hook, run_hooks, run_on_exit
 from podfleet.controller.globals import export_outputs
 from podfleet.controller.graph import kill_daemons, outbound
@@ -332,6 +332,8 @@ def execute_task(p: Pass, ctx: DagContext, name: str) -> None:
         cphase = p.nodes.phase(cid)
         if fulfilled(cphase) or (pod_in_flight(p, cid, cphase) and not exit_hook(task)):
             continue
+        if cphase is None and parallelism_blocks(p, ctx.boundary_id):
+            continue  # cannot start now: skip substituting its item until it can
         try:
             holder = materialise(resolved, exp, scope_map) if exp else resolved
         except PodfleetError as err:

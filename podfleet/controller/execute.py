@@ -122,6 +122,11 @@ def execute(p: Pass, call: Call) -> Node | None:
     if fulfilled(phase) or pod_in_flight(p, nid, phase):
         return p.nodes.get(nid)
     node = p.nodes.get(nid) if phase is not None else None
+    # A node that does not exist yet and may not start: decide before resolving and
+    # substituting its template, so a 10,000-item loop held back by `parallelism` costs a
+    # few lookups per waiting item per pass, not a template substitution each.
+    if node is None and _parallelism_blocks(p, None, None, call.opts.boundary_id):
+        return None
     try:
         tmpl, child_scope = resolve(p, call.holder, call.scope)
     except PodfleetError as err:
@@ -210,7 +215,7 @@ def _check_timeout(p: Pass, tmpl: dict[str, Any], node: Node) -> Node | None:
     return None
 
 
-def _parallelism_blocks(p: Pass, tmpl: dict[str, Any], node: Node | None, boundary_id: str | None) -> bool:
+def _parallelism_blocks(p: Pass, tmpl: dict[str, Any] | None, node: Node | None, boundary_id: str | None) -> bool:
     """Argo's checkParallelism: the workflow's limit on active pods, and the enclosing template's limit."""
     limit = p.parallelism
     if limit is not None and p.active_pods >= limit:
@@ -220,6 +225,11 @@ def _parallelism_blocks(p: Pass, tmpl: dict[str, Any], node: Node | None, bounda
         if entry is not None and entry[1] >= entry[0]:
             return True
     return False
+
+
+def parallelism_blocks(p: Pass, boundary_id: str | None) -> bool:
+    """May a node that does not exist yet start under `boundary_id` now?"""
+    return _parallelism_blocks(p, None, None, boundary_id)
 
 
 def set_boundary_limit(p: Pass, boundary_id: str, limit: Any, active: int) -> None:
@@ -252,4 +262,4 @@ def count_active(p: Pass, child_ids: Any) -> int:
 
 
 __all__ = ["Call", "Opts", "execute", "init_exec_node", "error_node", "NODE_TYPES", "POD_KINDS", "with_retry_locals",
-           "set_boundary_limit", "note_started", "count_active", "pod_in_flight"]
+           "set_boundary_limit", "note_started", "parallelism_blocks", "count_active", "pod_in_flight"]

@@ -64,10 +64,12 @@ def _failure(status: PodStatus) -> tuple[str, str]:
         msg = f"{ctr.reason or 'Error'} (exit code {ctr.exit_code})"
         if ctr.message:
             msg = f"{msg}: {ctr.message}"
+        # Argo ≥ 3.7 names the container: `main: Error (exit code 1)`.
+        msg = f"{ctr.name}: {msg}"
         if ctr.name == MAIN:
             return FAILED, msg
         if ctr.exit_code not in (137, 143):
-            return FAILED, f"{ctr.name}: {msg}"
+            return FAILED, msg
     main = status.container(MAIN)
     if main is not None and main.exit_code == 0:
         return SUCCEEDED, ""

@@ -22,6 +22,7 @@ from podfleet.errors import InvalidError
 MAIN = "main"
 SCRIPT_PATH = "/argo/staging/script"
 TEMPLATE_ANNOTATION = "podfleet.io/template"
+INCLUDE_OUTPUT_ANNOTATION = "podfleet.io/include-script-output"
 NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
 NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
@@ -68,6 +69,20 @@ def _deadline_seconds(p: Pass, tmpl: dict[str, Any], started: datetime | None,
     return max(1, math.ceil(min(candidates)))
 
 
+def _result_referenced(p: Pass) -> bool:
+    """Does anything in the workflow read an `outputs.result`? Decided once per pass.
+
+    Broader than Argo's per-step check (any reference keeps every container's result),
+    which only costs a tee where Argo would skip one.
+    """
+    cached = p.cache.get("result-referenced")
+    if cached is None:
+        text = json.dumps([p.spec, p.stored_templates], separators=(",", ":"), default=str)
+        cached = p.cache["result-referenced"] = "outputs.result" in text or "outputs['result']" in text \
+            or 'outputs["result"]' in text
+    return bool(cached)
+
+
 def build_pod(p: Pass, *, node_name: str, node_id: str, pod_name: str, tmpl: dict[str, Any],
               on_exit: bool, started: datetime | None = None,
               execution_deadline: datetime | None = None) -> dict[str, Any]:
@@ -80,6 +95,10 @@ def build_pod(p: Pass, *, node_name: str, node_id: str, pod_name: str, tmpl: dic
     if on_exit:
         labels[ON_EXIT_LABEL] = "true"
     annotations[TEMPLATE_ANNOTATION] = json.dumps(tmpl, separators=(",", ":"), sort_keys=True)
+    if "container" in tmpl and not _result_referenced(p):
+        # As Argo's hasOutputResultRef: nobody reads this pod's stdout as outputs.result,
+        # so the executor need not keep it apart (saves a tee process per pod).
+        annotations[INCLUDE_OUTPUT_ANNOTATION] = "false"
 
     spec: dict[str, Any] = {"restartPolicy": "Never"}
     for key in _POD_SPEC_FIELDS:

@@ -27,6 +27,7 @@ from podfleet.controller.podsync import fail_unstarted, reconcile_pods, scan
 from podfleet.controller.templates import Scope, template_of_node
 from podfleet.controller.wfstatus import StatusWriter, merge_workflow_template
 from podfleet.errors import PodfleetError
+from podfleet.templating.variables import failures_value
 from podfleet.providers.contract import PodStatus
 
 _WF_PHASE = {"Pending": "Pending", "Running": "Running", "Succeeded": "Succeeded", "Skipped": "Succeeded",
@@ -184,7 +185,7 @@ def _failures(p: Pass) -> str:
             "templateName": tname, "phase": node.get("phase"),
             "podName": pod_name(p.name, node["name"], tname), "finishedAt": node.get("finishedAt"),
         })
-    return json.dumps(failures, separators=(",", ":"))
+    return failures_value(failures)
 
 
 def _finish(p: Pass, status: "StatusWriter", facts: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from podfleet.controller.context import ParallelismReached, Pass
 from podfleet.controller.execute import (Call, Opts, count_active, execute, init_exec_node, pod_in_flight,
-                                         set_boundary_limit)
+                                         parallelism_blocks, set_boundary_limit)
 from podfleet.controller.exits import exit_hook, run_hooks, run_on_exit
 from podfleet.controller.graph import kill_daemons, outbound
 from podfleet.controller.loops import Expanded, expand_names, materialise, should_expand
@@ -213,6 +213,8 @@ def execute_step_group(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: Step
         phase_now = p.nodes.phase(nid)
         if fulfilled(phase_now) or pod_in_flight(p, nid, phase_now):
             continue
+        if phase_now is None and parallelism_blocks(p, ctx.boundary_id):
+            continue  # cannot start now: skip substituting its item until it can
         try:
             step = materialise(holder, exp, scope_map) if exp else holder
         except PodfleetError as err:

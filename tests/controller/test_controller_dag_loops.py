@@ -97,7 +97,7 @@ spec:
 def test_dag_fails_when_a_dependency_fails_and_dependents_are_omitted():
     sim = Sim(FAILFAST)
     assert sim.run(lambda pod, t: Outcome(exit_code=2)) == "Failed"
-    assert sim.node("wf.bad")["message"] == "Error (exit code 2)"
+    assert sim.node("wf.bad")["message"] == "main: Error (exit code 2)"
     assert sim.node("wf.next")["phase"] == "Omitted"
     assert sim.node("wf")["phase"] == "Failed"
 

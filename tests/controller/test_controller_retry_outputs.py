@@ -56,7 +56,7 @@ def test_on_error_policy_does_not_retry_failures():
     assert sim.run(lambda p, t: Outcome(exit_code=1)) == "Failed"
     root = sim.node("wf")
     assert len(root["children"]) == 1
-    assert root["message"] == "Error (exit code 1)"
+    assert root["message"] == "main: Error (exit code 1)"
 
 
 BACKOFF = """
@@ -165,7 +165,7 @@ def test_exit_handler_runs_after_failure_and_sees_workflow_status():
     exit_node = sim.node("wf.onExit")
     assert exit_node["phase"] == "Succeeded"
     assert exit_node["nodeFlag"] == {"hooked": True}
-    assert sim.wf.status.message == "Error (exit code 1)"
+    assert sim.wf.status.message == "main: Error (exit code 1)"
 
 
 EXPRESSION = """

@@ -41,7 +41,7 @@ def test_step_failure_fails_group_and_workflow_with_child_message():
     assert phase == "Failed"
     a = sim.node("wf[0].a")
     assert a["phase"] == "Failed"
-    assert a["message"] == "Error (exit code 1)"
+    assert a["message"] == "main: Error (exit code 1)"
     assert a["outputs"]["exitCode"] == "1"
     g0 = sim.node("wf[0]")
     assert g0["message"] == f"child '{a['id']}' failed"
