@@ -31,7 +31,13 @@ class Embedded:
     provider_name: str
 
     def provider(self) -> Provider:
-        return open_provider(self.provider_name, self.settings)
+        """The zones' providers behind the placement layer; the fleet comes from the store's
+        `eci-profile` ConfigMap (kube-system), else one zone the size of this machine."""
+        from podfleet.placement import PlacementProvider, load_fleet
+
+        default = self.provider_name
+        return PlacementProvider(lambda name: open_provider(name, self.settings),
+                                 lambda: load_fleet(self.store, default), home=self.settings.home)
 
 
 @contextlib.asynccontextmanager

@@ -54,6 +54,12 @@ def _register() -> None:
     cli.add_command(workflows.logs)
     cli.add_command(resources_cmd.apply)
     cli.add_command(controller_cmd.controller)
+    from podfleet.cli import artifacts_cmd, fleet_cmd
+
+    cli.add_command(artifacts_cmd.artifacts)
+
+    for command in (fleet_cmd.fleet, fleet_cmd.pods, fleet_cmd.cost):
+        cli.add_command(command)
     for verb in (operations_cmd.suspend, operations_cmd.resume, operations_cmd.stop, operations_cmd.terminate,
                  operations_cmd.retry, operations_cmd.resubmit):
         cli.add_command(verb)

@@ -12,6 +12,8 @@ from podfleet.lint import lint_documents
 from podfleet.resources.loader import load_paths
 from podfleet.store.contract import Obj
 
+import podfleet.imagecache  # noqa: E402,F401 - registers the ImageCache kind for apply/get
+
 # Names users type for each kind, as kubectl/argo accept them.
 KIND_WORDS: dict[str, str] = {}
 for _kind, _words in {
@@ -21,11 +23,12 @@ for _kind, _words in {
     "CronWorkflow": ("cronworkflow", "cronworkflows", "cronwf", "cwf"),
     "ConfigMap": ("configmap", "configmaps", "cm"),
     "Secret": ("secret", "secrets"),
+    "ImageCache": ("imagecache", "imagecaches", "ic"),
 }.items():
     for _word in _words:
         KIND_WORDS[_word] = _kind
 
-CLUSTER_SCOPED = {"ClusterWorkflowTemplate"}
+CLUSTER_SCOPED = {"ClusterWorkflowTemplate", "ImageCache"}
 APPLICABLE = set(KIND_WORDS.values()) - {"Workflow"}
 
 

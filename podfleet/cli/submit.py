@@ -92,11 +92,16 @@ async def _templates_for_lint(env: Embedded, namespace: str) -> dict[tuple[str, 
 
 
 async def _submit(env: Embedded, workflows: list[Obj], *, wait: bool, watch: bool, output: str | None,
-                  dry_run: bool) -> int:
+                  dry_run: bool, estimate: bool = False) -> int:
+    from podfleet.lint.eci import fleet_problems
+    from podfleet.placement import load_fleet
+
     created: list[Obj] = []
+    fleet = await load_fleet(env.store, env.provider_name)
     for wf in workflows:
         templates = await _templates_for_lint(env, wf["metadata"]["namespace"])
         problems = lint_workflow(wf, templates=templates, submit=True)
+        problems += fleet_problems(wf, fleet)
         if problems:
             lines = "\n".join(f"  {p.field_path}: {p.message}" if p.field_path else f"  {p.message}"
                               for p in problems)
@@ -109,6 +114,11 @@ async def _submit(env: Embedded, workflows: list[Obj], *, wait: bool, watch: boo
         created.append(await env.store.create(wf))
     for obj in created:
         print_submitted(obj, output)
+    if estimate:
+        from podfleet.cli.fleet_cmd import estimate_text
+
+        for obj in created:
+            click.echo(await estimate_text(env, obj), nl=False)
     if dry_run:
         return 0
     if not (wait or watch):
@@ -139,11 +149,14 @@ async def _submit(env: Embedded, workflows: list[Obj], *, wait: bool, watch: boo
 @click.option("-o", "--output", type=click.Choice(["name", "json", "yaml", "wide"]), default=None)
 @click.option("--provider", default=None, help="Pod provider: auto, process or container ($PODFLEET_PROVIDER).")
 @click.option("--dry-run", is_flag=True, help="Print the workflow that would be submitted; store nothing.")
+@click.option("--estimate", is_flag=True, help="Price the workflow per instance spec before it runs "
+              "(from its specs and past durations of the same templates).")
 @click.pass_context
 def submit(ctx: click.Context, files: tuple[str, ...], namespace: str | None, parameters: tuple[str, ...],
            parameter_files: tuple[str, ...], entrypoint: str | None, generate_name: str | None,
            name: str | None, labels: str | None, service_account: str | None, from_: str | None,
-           watch: bool, wait: bool, output: str | None, provider: str | None, dry_run: bool) -> None:
+           watch: bool, wait: bool, output: str | None, provider: str | None, dry_run: bool,
+           estimate: bool) -> None:
     """Submit workflows from FILES (or --from a template) and optionally wait for them."""
     ns = namespace_of(ctx, namespace)
     params = _parse_parameters(parameters, parameter_files)
@@ -156,7 +169,8 @@ def submit(ctx: click.Context, files: tuple[str, ...], namespace: str | None, pa
             workflows = [apply_submit_options(raw, namespace=ns, parameters=params, entrypoint=entrypoint,
                                               generate_name=generate_name, name=name, labels=labels,
                                               service_account=service_account) for raw in raws]
-            return await _submit(env, workflows, wait=wait, watch=watch, output=output, dry_run=dry_run)
+            return await _submit(env, workflows, wait=wait, watch=watch, output=output, dry_run=dry_run,
+                                 estimate=estimate)
 
     sys.exit(int(run(main())))  # type: ignore[call-overload]
 

@@ -12,6 +12,15 @@ from podfleet.store.contract import Obj
 async def run_embedded(env: Embedded, refs: list[tuple[str, str]], *, watch: bool,
                        output: str | None) -> list[str]:
     """Drive the workflows to completion here; returns their final phases."""
+    if getattr(env, "remote", False):  # client mode: the server runs them, we only wait
+        from podfleet.client.env import wait_remote
+
+        finals = await wait_remote(env, refs, watch=watch)  # type: ignore[arg-type]
+        if not watch and output in (None, "wide"):
+            for obj in finals:
+                status = obj.get("status") or {}
+                click.echo(f"{obj['metadata']['name']} {status.get('phase')} at {status.get('finishedAt')}")
+        return [(o.get("status") or {}).get("phase", "") for o in finals]
     view = None
     if watch:
         from podfleet.cli.render import LiveView

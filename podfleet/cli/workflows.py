@@ -92,6 +92,10 @@ def list_(ctx: click.Context, namespace: str | None, all_namespaces: bool, statu
 
 async def follow(env: Embedded, namespace: str, name: str, *, watch: bool) -> Obj:
     """Wait for a workflow to complete, running it here if no live controller owns it."""
+    if getattr(env, "remote", False):  # client mode: the server runs it, we only wait
+        from podfleet.client.env import wait_remote
+
+        return (await wait_remote(env, [(namespace, name)], watch=watch))[0]  # type: ignore[arg-type]
     from podfleet.cli.render import LiveView
     from podfleet.controller.runner import Runner
 
@@ -194,8 +198,12 @@ def delete(ctx: click.Context, names: tuple[str, ...], namespace: str | None, al
             deleted = []
             provider = env.provider()
             try:
+                from podfleet.artifacts.local import LocalArtifactRepository
+                from podfleet.controller.artifacts import gc_deleted
+
                 for target in dict.fromkeys(targets):
                     wf = await get_workflow(env, ns, target)
+                    await gc_deleted(env.store, wf, LocalArtifactRepository(env.settings.artifacts_dir))
                     await env.store.delete("Workflow", ns, target)
                     for pod in _pod_names(wf):
                         with contextlib.suppress(Exception):

@@ -22,6 +22,8 @@ class Resolver(Protocol):
 
     def config_map(self, namespace: str, name: str) -> dict | None: ...
 
+    def secret(self, namespace: str, name: str) -> dict | None: ...
+
 
 class NullResolver:
     """A resolver that knows nothing (workflows without templateRef or configMapKeyRef)."""
@@ -30,6 +32,9 @@ class NullResolver:
         return None
 
     def config_map(self, namespace: str, name: str) -> dict | None:
+        return None
+
+    def secret(self, namespace: str, name: str) -> dict | None:
         return None
 
 

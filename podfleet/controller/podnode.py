@@ -53,6 +53,9 @@ def _ts(value: float | None) -> str | None:
     return rfc3339(datetime.fromtimestamp(value, tz=timezone.utc))
 
 
+COST_ANNOTATION = "podfleet.io/cost"
+
+
 def _failure(status: PodStatus) -> tuple[str, str]:
     """Argo's inferFailedReason: the pod's message, else main's exit, else a sidecar's."""
     if status.message:
@@ -171,6 +174,11 @@ def assess(p: Pass, node: Node, status: PodStatus, tmpl: dict[str, Any] | None) 
             p.nodes.set(node, "finishedAt", finished)
         if "resourcesDuration" not in node:
             p.nodes.set(node, "resourcesDuration", resources_duration(tmpl, status, p.now))
+        cost = status.annotations.get(COST_ANNOTATION)
+        if cost is not None and node.get("cost") != cost:
+            # podfleet's extension next to resourcesDuration: what the placement layer
+            # billed for this pod (per second at its instance spec), in the fleet's currency.
+            p.nodes.set(node, "cost", cost)
         p.nodes.set(node, "progress", "1/1")
         if phase == SUCCEEDED:
             from podfleet.controller.memo import save

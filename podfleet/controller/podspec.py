@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from podfleet.controller.artifacts import pod_annotations as artifact_annotations
 from podfleet.controller.context import Pass
 from podfleet.errors import InvalidError
 
@@ -99,6 +100,7 @@ def build_pod(p: Pass, *, node_name: str, node_id: str, pod_name: str, tmpl: dic
         # As Argo's hasOutputResultRef: nobody reads this pod's stdout as outputs.result,
         # so the executor need not keep it apart (saves a tee process per pod).
         annotations[INCLUDE_OUTPUT_ANNOTATION] = "false"
+    annotations.update(artifact_annotations(p, tmpl, pod_name))
 
     spec: dict[str, Any] = {"restartPolicy": "Never"}
     for key in _POD_SPEC_FIELDS:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from podfleet.controller import progress
+from podfleet.controller.artifacts import freeze_repository
 from podfleet.controller.context import Actions, NullResolver, ParallelismReached, Pass, Resolver
 from podfleet.controller.execute import Call, Opts, execute
 from podfleet.controller.ids import on_exit_node_name, pod_name
@@ -76,6 +77,7 @@ def reconcile(workflow: Any, nodes: Mapping[str, Any], pods: Mapping[str, PodSta
         p.cache.setdefault("global-artifacts", {})[art["name"]] = dict(art)
     try:
         p.globals = build_globals(p, parse_time(meta.get("creationTimestamp")))
+        freeze_repository(p, status)
     except PodfleetError as err:
         status.set_phase("Error", str(err), now)
         return actions
@@ -194,6 +196,7 @@ def _finish(p: Pass, status: "StatusWriter", facts: dict[str, Any]) -> None:
     # Totals only move when a pod node appears or changes; a quiet pass skips the O(n) sums.
     if any(table.peek(nid, "type") == "Pod" for nid in table.dirty) or status.get("progress") is None:
         done = total = 0
+        cost = 0.0
         durations: dict[str, int] = {}
         for nid in table.ids():
             if table.peek(nid, "type") != "Pod":
@@ -203,9 +206,12 @@ def _finish(p: Pass, status: "StatusWriter", facts: dict[str, Any]) -> None:
                 done += 1
             for key, value in (table.peek(nid, "resourcesDuration") or {}).items():
                 durations[key] = durations.get(key, 0) + int(value)
+            cost += float(table.peek(nid, "cost") or 0)
         status.set("progress", f"{done}/{total}")
         if durations:
             status.set("resourcesDuration", durations)
+        if cost:
+            status.set("cost", f"{cost:.8f}")
         progress.update(p)
     if p.stored_changed:
         status.set("storedTemplates", p.stored_templates)

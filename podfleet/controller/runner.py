@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from podfleet.controller.artifacts import gc_completed
 from podfleet.controller.reconcile import reconcile
 from podfleet.errors import ConflictError, NotFoundError, PodfleetError
 from podfleet.providers.contract import PodStatus, Provider
@@ -66,6 +67,7 @@ class StoreResolver:
     def __init__(self) -> None:
         self.templates: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self.config_maps: dict[tuple[str, str], dict[str, Any]] = {}
+        self.secrets: dict[tuple[str, str], dict[str, Any]] = {}
         self.loaded: set[str] = set()
 
     async def load(self, store: Store, namespace: str) -> None:
@@ -75,6 +77,8 @@ class StoreResolver:
             self.templates[(namespace, obj["metadata"]["name"], False)] = obj
         for obj in await store.list("ConfigMap", namespace):
             self.config_maps[(namespace, obj["metadata"]["name"])] = obj
+        for obj in await store.list("Secret", namespace):
+            self.secrets[(namespace, obj["metadata"]["name"])] = obj
         if "" not in self.loaded:
             for obj in await store.list("ClusterWorkflowTemplate"):
                 self.templates[("", obj["metadata"]["name"], True)] = obj
@@ -84,6 +88,7 @@ class StoreResolver:
     def invalidate(self) -> None:
         self.templates.clear()
         self.config_maps.clear()
+        self.secrets.clear()
         self.loaded.clear()
 
     def workflow_template(self, namespace: str, name: str, cluster_scope: bool) -> dict | None:
@@ -91,6 +96,9 @@ class StoreResolver:
 
     def config_map(self, namespace: str, name: str) -> dict | None:
         return self.config_maps.get((namespace, name))
+
+    def secret(self, namespace: str, name: str) -> dict | None:
+        return self.secrets.get((namespace, name))
 
 
 @dataclass
@@ -112,13 +120,16 @@ class Runner:
 
     def __init__(self, store: Store, provider: Provider, *, holder: str | None = None,
                  lease_ttl: float = LEASE_TTL, now: Callable[[], datetime] | None = None,
-                 on_change: Callable[[Obj], None] | None = None) -> None:
+                 on_change: Callable[[Obj], None] | None = None,
+                 on_operation: Callable[[float], None] | None = None) -> None:
         self.store = store
         self.provider = provider
         self.holder = holder or default_holder()
         self.lease_ttl = lease_ttl
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._on_change = on_change
+        # Told the seconds each reconcile pass took, persisting included (server metrics).
+        self._on_operation = on_operation
         self._pods: dict[tuple[str, str], PodStatus] = {}
         self._pods_by_workflow: dict[tuple[str, str], set[str]] = {}
         self._tasks: dict[tuple[str, str], _Task] = {}
@@ -153,6 +164,11 @@ class Runner:
         await self.start()
         key = (namespace, name)
         task = self._tasks.get(key)
+        if task is not None and task.done.done():
+            # A finished workflow runs again (retry in a long-lived runner): pods deleted
+            # since must not be remembered, or their old status would fail the new nodes.
+            await self._forget_gone_pods(namespace, name)
+            task = None
         if task is None:
             task = _Task(namespace, name)
             self._tasks[key] = task
@@ -240,6 +256,7 @@ class Runner:
             if task.reload:
                 task.reload = False
                 obj, nodes = await self._load(task)
+            began = time.monotonic()
             await self._resolver.load(self.store, task.namespace)
             pods = self._workflow_pods(task.namespace, task.name)
             model = Workflow.model_validate(obj)
@@ -257,11 +274,15 @@ class Runner:
                 return obj  # deleted while running: nothing left to drive
             task.written_version = int(stored["metadata"]["resourceVersion"])
             obj["metadata"] = stored["metadata"]
+            if self._on_operation is not None:
+                self._on_operation(time.monotonic() - began)
             if self._on_change is not None:
                 self._on_change({**obj, "status": {**(obj.get("status") or {}), "nodes": nodes}})
             await self._apply(actions)
             if _is_completed(obj) and not actions.pods_to_create:
-                return {**obj, "status": {**(obj.get("status") or {}), "nodes": nodes}}
+                final = {**obj, "status": {**(obj.get("status") or {}), "nodes": nodes}}
+                await gc_completed(final, self._resolver, self.provider)
+                return final
             if time.monotonic() - lease_renewed > self.lease_ttl / 3:
                 await self.store.acquire_lease(self._lease_key(task.namespace, task.name), self.holder,
                                                self.lease_ttl)
@@ -315,6 +336,13 @@ class Runner:
         self._pods_by_workflow.setdefault(key, set()).add(status.name)
         return key
 
+    async def _forget_gone_pods(self, namespace: str, name: str) -> None:
+        names = self._pods_by_workflow.get((namespace, name), set())
+        for pod in list(names):
+            if await self.provider.get_pod_status(namespace, pod) is None:
+                self._pods.pop((namespace, pod), None)
+                names.discard(pod)
+
     def _workflow_pods(self, namespace: str, name: str) -> dict[str, PodStatus]:
         names = self._pods_by_workflow.get((namespace, name), ())
         return {n: self._pods[(namespace, n)] for n in names if (namespace, n) in self._pods}
@@ -328,7 +356,7 @@ class Runner:
 
     async def _watch_store(self) -> None:
         async for event in self.store.watch():
-            if event.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap"):
+            if event.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap", "Secret"):
                 self._resolver.invalidate()
                 for task in self._tasks.values():
                     task.wake.set()

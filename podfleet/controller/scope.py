@@ -108,6 +108,8 @@ class LocalScope:
             found = self.artifacts.get(key)
             if found is None:
                 raise TemplateError(f"Unable to resolve: {ref}")
+            if art.get("subPath"):  # Argo narrows a `from` artifact to its subPath; the executor does it
+                return {**found, "subPath": substitute(str(art["subPath"]), self.params)}
             return dict(found)
         if art.get("fromExpression"):
             value = expr_eval(art["fromExpression"], {**self.params, **self.artifacts})
@@ -116,13 +118,19 @@ class LocalScope:
 
 
 def references(p: Any, tmpl: dict[str, Any], prefix: str, name: str) -> bool:
-    """Whether `tmpl` (its text, once per pass) could read `{{prefix.name.…}}` or `prefix['name']`."""
-    key = ("template-text", id(tmpl))
-    text = p.cache.get(key)
-    if text is None:
+    """Whether `tmpl` could read `{{prefix.name.…}}` or `prefix['name']`.
+
+    The names a template refers to are collected once per pass (one regex scan of its
+    text), so asking about each of 10,000 steps costs a set lookup, not a text search.
+    """
+    key = ("template-refs", id(tmpl), prefix)
+    found = p.cache.get(key)
+    if found is None:
         text = json.dumps(tmpl)
-        p.cache[key] = text
-    return f"{prefix}.{name}." in text or f"{prefix}[" in text
+        names = set(re.findall(re.escape(prefix) + r"\.([^.\s{}'\"\[\]]+)\.", text))
+        found = p.cache[key] = (names, f"{prefix}[" in text)
+    names, indexed = found
+    return indexed or name in names
 
 
 def _go_json(value: Any) -> str:

@@ -120,13 +120,13 @@ def _update_outbound(p: Pass, name: str, node: Node, n_groups: int) -> None:
 def _add_group_outputs(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: StepsContext,
                        tmpl: dict[str, Any]) -> None:
     for step in steps:
+        if not references(p, tmpl, "steps", step.get("name", "")):
+            # Nothing in this template reads `steps.<name>.…`: a scope entry nobody looks up
+            # would make every later pass pay for every finished group.
+            continue
         child_name = f"{sg['name']}.{step.get('name')}"
         child = p.nodes.by_name(child_name)
         if child is None:
-            if not references(p, tmpl, "steps", step.get("name", "")):
-                # Aggregating 10,000 loop outputs nobody reads would dominate every later reconcile.
-                ctx.scope.add_node("steps", step.get("name", ""), sg, p.nodes)
-                continue
             prefix = child_name + "("
             kids = [k for k in (p.nodes.get(c) for c in sg.get("children") or ()) if k and k["name"].startswith(prefix)]
             if kids:

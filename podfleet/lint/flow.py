@@ -391,7 +391,8 @@ def check_dag(ctx: SpecContext, tmpl: dict[str, Any], path: str, scope: Scope) -
         tmpl_mod.check_tags(ctx, task, tpath, scope, items, resolver, skip=frozenset({"inline"}))
         tmpl_mod.check_supplied(ctx, resolved_all[name].template, task.get("arguments"), tpath)
     for i, task in enumerate(tasks):  # nameless/duplicate tasks still get their own checks
-        if isinstance(task, dict) and index.get(task.get("name")) != i:
+        name = task.get("name") if isinstance(task, dict) else None
+        if isinstance(task, dict) and (not isinstance(name, str) or index.get(name) != i):
             _common(ctx, task, f"{path}.dag.tasks[{i}]")
     resolver.final = True
     return resolver

@@ -172,6 +172,9 @@ def lint_spec(spec: dict[str, Any], root: str, sink: Sink, index: TemplateIndex,
     _check_spec_fields(spec, root, sink)
     for i, tmpl in enumerate(templates):
         check_template(ctx, tmpl, f"{root}.templates[{i}]")
+    from podfleet.lint.eci import check_eci  # ECI annotations (k8s.aliyun.com/eci-*) on the pods
+
+    check_eci(spec, root, sink)
 
 
 def _resolve_workflow_template_ref(spec: dict[str, Any], ref: Any, path: str, sink: Sink,

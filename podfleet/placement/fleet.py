@@ -152,10 +152,12 @@ def fleet_from_profile(config_map: dict[str, Any], default_provider: str) -> Fle
     raw_zones = _yaml(data, "zones") or []
     if not isinstance(raw_zones, list):
         raise InvalidError(f"{where}: data.zones must be a YAML list of zones")
-    try:
-        models = [_ZoneModel.model_validate(z) for z in raw_zones]
-    except ValidationError as err:
-        raise _problem("zones", err) from None
+    models: list[_ZoneModel] = []
+    for i, raw in enumerate(raw_zones):
+        try:
+            models.append(_ZoneModel.model_validate(raw))
+        except ValidationError as err:
+            raise _problem(f"zones[{i}]", err) from None
     by_name = {m.name: m for m in models}
     if len(by_name) != len(models):
         raise InvalidError(f"{where}: data.zones names a zone twice")

@@ -26,7 +26,7 @@ DEFAULT_SIZE = (2.0, 4.0)
 GIB = float(2**30)
 
 _TOKEN = re.compile(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)Gi")
-_TYPE = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")
+TYPE_NAME = re.compile(r"ecs\.[a-z0-9-]+\.[a-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class SpecTable:
         if text in self.types:
             t = self.types[text]
             return Spec(t.name, t.cpu, t.memory_gib, t)
-        if _TYPE.fullmatch(text):
+        if TYPE_NAME.fullmatch(text):
             raise InvalidError(f"unknown instance type {text!r}: not in the instance type table "
                                "(add it to the eci-profile ConfigMap's instanceTypes)")
         raise InvalidError(f"malformed spec {text!r}: expected <vCPU>-<memory>Gi (like 2-4Gi) or an "

@@ -29,7 +29,7 @@ Obj = dict[str, Any]
 
 # Kinds whose objects live outside namespaces (stored under namespace "").
 CLUSTER_SCOPED_KINDS = frozenset({
-    "ClusterWorkflowTemplate", "Namespace", "Node", "PersistentVolume", "StorageClass",
+    "ClusterWorkflowTemplate", "ImageCache", "Namespace", "Node", "PersistentVolume", "StorageClass",
     "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
 })
 

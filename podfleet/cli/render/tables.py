@@ -109,6 +109,7 @@ _KINDS = {
     "cronworkflow": "CronWorkflow", "cronworkflows": "CronWorkflow", "cwf": "CronWorkflow",
     "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
     "secret": "Secret", "secrets": "Secret",
+    "imagecache": "ImageCache", "imagecaches": "ImageCache", "ic": "ImageCache",
 }
 
 
@@ -127,6 +128,11 @@ def _row(kind: str, obj: Obj, now: datetime, next_run: NextRun | None) -> list[s
     if kind == "ConfigMap":
         count = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
         return [name, str(count), _age(obj, now)]
+    if kind == "ImageCache":
+        status = obj.get("status") or {}
+        return [name, str(status.get("imageCacheId") or ""), str(status.get("phase") or "Preparing"),
+                str(status.get("progress") or ""), str(len((obj.get("spec") or {}).get("images") or ())),
+                _age(obj, now)]
     if kind == "Secret":
         count = len(obj.get("data") or {}) + len(obj.get("stringData") or {})
         return [name, str(obj.get("type") or "Opaque"), str(count), _age(obj, now)]
@@ -137,6 +143,7 @@ _HEADERS = {
     "CronWorkflow": ["NAME", "AGE", "LAST RUN", "NEXT RUN", "SCHEDULES", "TIMEZONE", "SUSPENDED"],
     "ConfigMap": ["NAME", "DATA", "AGE"],
     "Secret": ["NAME", "TYPE", "DATA", "AGE"],
+    "ImageCache": ["NAME", "CACHEID", "PHASE", "PROGRESS", "IMAGES", "AGE"],
 }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podfleet.artifacts.contract import ArtifactRepository
+from podfleet.artifacts.podconfig import pod_artifacts
 from podfleet.errors import PodfleetError
 from podfleet.executor import MAIN_CONTAINER, captures_result, collect_outputs, pod_template, stage_inputs
 from podfleet.executor.layout import workflow_name
@@ -130,14 +131,19 @@ class PodRun:
                 return
         main = plans.get(MAIN_CONTAINER) or plans[str(self.pod.spec.containers[0].name)]
         main_fs = RootedFilesystem(self.dirs.root(main.name), main.host_mounts())
+        try:
+            artifacts = pod_artifacts(self.pod.metadata.annotations, self.config.repository)
+        except PodfleetError as err:
+            self._finish(PodPhase.FAILED, "Error", err.message, TaskResult(error=err.message))
+            return
         # Staging is idempotent; it only must not happen again once main has started.
         if self.fresh or not self.dirs.proc_file(main.name).exists():
             try:
                 self._prepare_fs(main)
                 if _needs_thread(template, "inputs"):
-                    await asyncio.to_thread(stage_inputs, template, main_fs, self.config.repository)
+                    await asyncio.to_thread(stage_inputs, template, main_fs, artifacts)
                 else:
-                    stage_inputs(template, main_fs, self.config.repository)
+                    stage_inputs(template, main_fs, artifacts)
             except PodfleetError as err:
                 message = err.message if "artifact" in err.message else f"failed to stage inputs: {err.message}"
                 self._finish(PodPhase.FAILED, "Error", message, TaskResult(error=message))
@@ -157,8 +163,10 @@ class PodRun:
         await self._kill_all(min(self.config.sidecar_grace, self.grace))
         collect = functools.partial(
             collect_outputs, template, main_fs, self.dirs.stdout(main.name) if capture else None, exit_code=code,
-            repository=self.config.repository, workflow_name=workflow_name(self.pod), pod_name=self.pod.name)
-        result = await asyncio.to_thread(collect) if _needs_thread(template, "outputs") else collect()
+            repository=artifacts, workflow_name=workflow_name(self.pod), pod_name=self.pod.name,
+            log_path=self.dirs.log(main.name))
+        needs_thread = _needs_thread(template, "outputs") or (artifacts is not None and artifacts.archive_logs)
+        result = await asyncio.to_thread(collect) if needs_thread else collect()
         state = self.status.container(main.name)
         if result.error:
             self._finish(PodPhase.FAILED, "Error", result.error, result)

@@ -25,8 +25,12 @@ from podfleet.providers.contract import ContainerState, PodPhase, PodStatus, Tas
 
 
 def write_json(path: Path, data: Any) -> None:
+    # Owner-only: pod.json/status.json carry the pod's annotations, which may hold the
+    # artifact credentials the controller resolved (podfleet.io/artifact-secrets).
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(data))
     os.replace(tmp, path)
 
 
