@@ -43,6 +43,16 @@ class Embedded:
 @contextlib.asynccontextmanager
 async def embedded(provider: str | None = None) -> AsyncIterator[Embedded]:
     settings = settings_from_env()
+    from podfleet.client.env import remote_env_from, server_settings
+
+    server = server_settings()
+    if server is not None:  # client mode: PODFLEET_SERVER / ARGO_SERVER is set
+        remote = remote_env_from(settings, server)
+        try:
+            yield remote  # type: ignore[misc]  # same attributes as Embedded, server-backed
+        finally:
+            await remote.store.close()
+        return
     store = open_store(settings.store_path)
     try:
         yield Embedded(settings, store, provider or settings.provider)
@@ -66,6 +76,10 @@ def start_background_controller(settings: Settings, provider: str) -> None:
     """Carry submitted workflows on after `submit` returns: a detached controller that
     exits when nothing is left to run. Starting one while another runs is harmless —
     workflow leases keep them from running the same workflow twice."""
+    from podfleet.client.env import server_settings
+
+    if server_settings() is not None:
+        return  # client mode: the server's controller carries workflows on
     settings.home.mkdir(parents=True, exist_ok=True)
     log = open(settings.home / "controller.log", "ab")  # noqa: SIM115 — handed to the child
     env = {**os.environ, "PODFLEET_HOME": str(settings.home)}

@@ -60,6 +60,11 @@ def _register() -> None:
 
     for command in (fleet_cmd.fleet, fleet_cmd.pods, fleet_cmd.cost):
         cli.add_command(command)
+    from podfleet.cli import auth_cmd, cron_cmd, server_cmd
+
+    cli.add_command(server_cmd.server)
+    cli.add_command(auth_cmd.auth)
+    cli.add_command(cron_cmd.cron)
     for verb in (operations_cmd.suspend, operations_cmd.resume, operations_cmd.stop, operations_cmd.terminate,
                  operations_cmd.retry, operations_cmd.resubmit):
         cli.add_command(verb)

@@ -43,6 +43,11 @@ class RequestContext:
     def store(self) -> Store:
         return self.state.store
 
+    @property
+    def creator(self) -> str | None:
+        """The name for the creator label: only real principals (argo-server labels SSO users only)."""
+        return None if self.principal is SERVER_PRINCIPAL else self.principal.name
+
     def check_namespace(self, namespace: str) -> None:
         if not self.principal.allows(namespace):
             raise forbidden()
