@@ -25,14 +25,6 @@ from podfleet.store.contract import Obj
 Operation = Callable[[Obj, dict[str, Any]], operations.NodeChanges]
 
 
-def _apply_changes(section: dict[str, Any], changes: dict[str, Any]) -> None:
-    for key, value in changes.items():
-        if value is None:
-            section.pop(key, None)
-        else:
-            section[key] = value
-
-
 async def apply_operation(env: Embedded, namespace: str, name: str, op: Operation) -> Obj:
     """Apply `op` to the stored workflow, retrying on conflicts; returns the updated object."""
     for _ in range(20):
@@ -40,8 +32,7 @@ async def apply_operation(env: Embedded, namespace: str, name: str, op: Operatio
         status = obj.setdefault("status", {})
         nodes = status.pop("nodes", None) or {}
         changes = op(obj, nodes)
-        _apply_changes(obj.setdefault("spec", {}), changes.spec_changes)
-        _apply_changes(status, changes.status_changes)
+        operations.apply_to(obj, changes)
         try:
             updated = await env.store.update(obj, nodes=changes.changed_nodes,
                                              deleted_nodes=changes.deleted_node_ids)

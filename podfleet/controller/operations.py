@@ -34,6 +34,17 @@ class NodeChanges:
     status_changes: dict[str, Any] = field(default_factory=dict)
 
 
+def apply_to(workflow: dict[str, Any], changes: NodeChanges) -> None:
+    """Write an operation's spec and status changes into the workflow dict (None removes a key)."""
+    for section, updates in (("spec", changes.spec_changes), ("status", changes.status_changes)):
+        target = workflow.setdefault(section, {})
+        for key, value in updates.items():
+            if value is None:
+                target.pop(key, None)
+            else:
+                target[key] = value
+
+
 def _dict(obj: Any) -> dict[str, Any]:
     if isinstance(obj, dict):
         return copy.deepcopy(obj)

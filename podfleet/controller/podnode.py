@@ -17,6 +17,7 @@ from podfleet.controller.ids import pod_name
 from podfleet.controller.nodes import ERROR, FAILED, PENDING, RUNNING, SUCCEEDED, Node, fulfilled, parse_time, rfc3339
 from podfleet.controller.podspec import MAIN, build_pod, to_pod_model
 from podfleet.controller.templates import Scope, template_of_node
+from podfleet.resources.podlayout import COST_ANNOTATION
 from podfleet.providers.contract import PodPhase, PodStatus
 
 _SUPPORTED = ("container", "script")
@@ -51,9 +52,6 @@ def _ts(value: float | None) -> str | None:
     if value is None:
         return None
     return rfc3339(datetime.fromtimestamp(value, tz=timezone.utc))
-
-
-COST_ANNOTATION = "podfleet.io/cost"
 
 
 def _failure(status: PodStatus) -> tuple[str, str]:

@@ -20,15 +20,10 @@ from podfleet.controller.artifacts import pod_annotations as artifact_annotation
 from podfleet.controller.context import Pass
 from podfleet.errors import InvalidError
 
-MAIN = "main"
-SCRIPT_PATH = "/argo/staging/script"
-TEMPLATE_ANNOTATION = "podfleet.io/template"
-INCLUDE_OUTPUT_ANNOTATION = "podfleet.io/include-script-output"
-NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
-NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
-COMPLETED_LABEL = "workflows.argoproj.io/completed"
-ON_EXIT_LABEL = "workflows.argoproj.io/on-exit"
+from podfleet.resources.podlayout import (COMPLETED_LABEL, INCLUDE_OUTPUT_ANNOTATION, NODE_ID_ANNOTATION,
+                                          NODE_NAME_ANNOTATION, ON_EXIT_LABEL, SCRIPT_PATH, TEMPLATE_ANNOTATION,
+                                          WORKFLOW_LABEL)
+from podfleet.resources.podlayout import MAIN_CONTAINER as MAIN
 
 _POD_SPEC_FIELDS = ("serviceAccountName", "automountServiceAccountToken", "nodeSelector", "affinity",
                     "tolerations", "schedulerName", "priorityClassName", "securityContext", "hostNetwork",

@@ -33,9 +33,9 @@ from podfleet.controller.reconcile import reconcile
 from podfleet.errors import ConflictError, NotFoundError, PodfleetError
 from podfleet.providers.contract import PodStatus, Provider
 from podfleet.resources.kinds import Workflow
+from podfleet.resources.podlayout import WORKFLOW_LABEL
 from podfleet.store.contract import Obj, Store
 
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 LEASE_TTL = 15.0
 
 

@@ -8,14 +8,8 @@ from typing import Any
 from podfleet.errors import InvalidError
 from podfleet.resources.pod import Pod
 
-MAIN_CONTAINER = "main"
-NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
-NODE_ID_ANNOTATION = "workflows.argoproj.io/node-id"
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
-TEMPLATE_ANNOTATION = "podfleet.io/template"
-SCRIPT_PATH = "/argo/staging/script"
-# Argo's includeScriptOutput: "false" when nothing reads this node's outputs.result.
-INCLUDE_OUTPUT_ANNOTATION = "podfleet.io/include-script-output"
+from podfleet.resources.podlayout import (INCLUDE_OUTPUT_ANNOTATION, MAIN_CONTAINER, NODE_ID_ANNOTATION,  # noqa: F401
+                                          NODE_NAME_ANNOTATION, SCRIPT_PATH, TEMPLATE_ANNOTATION, WORKFLOW_LABEL)
 
 # Argo's location blocks; any of them may carry a key resolved against the repository.
 LOCATION_KINDS = ("local", "s3", "oss", "gcs", "azure", "hdfs", "artifactory", "plugin", "git", "http")

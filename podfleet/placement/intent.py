@@ -13,6 +13,7 @@ from typing import Any
 
 from podfleet.errors import InvalidError
 from podfleet.placement.specs import Spec, SpecTable, requests_of, split_tokens
+from podfleet.resources.podlayout import COST_ANNOTATION
 
 PREFIX = "k8s.aliyun.com/"
 USE_SPECS = PREFIX + "eci-use-specs"
@@ -28,7 +29,7 @@ ZONE = "topology.kubernetes.io/zone"           # written back as an annotation: 
 ECI_LABEL = "alibabacloud.com/eci"
 LEGACY_ECI_LABEL = "eci"
 SCHEDULER_NAME = "podfleet.io/scheduler-name"  # written back: a recorded (inert) schedulerName
-COST = "podfleet.io/cost"                      # written back on completion: what the pod cost
+COST = COST_ANNOTATION                        # written back on completion: what the pod cost
 BILLED_SECONDS = "podfleet.io/billed-seconds"
 
 STRATEGIES = ("VSwitchOrdered", "VSwitchRandom")

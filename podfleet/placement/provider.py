@@ -34,6 +34,7 @@ from podfleet.placement.records import Records
 from podfleet.placement.rewrite import apply_placement, charge_of, template_name, with_cost
 from podfleet.placement.scheduler import Key, Placement, Scheduler, Shortage
 from podfleet.providers.contract import PodPhase, PodStatus, Provider
+from podfleet.providers.events import PodEvents, copy_status
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.placement")
@@ -41,32 +42,6 @@ log = logging.getLogger("podfleet.placement")
 SCHEDULE_FAILED = "ContainerInstanceScheduleFailed"
 WAITING = "ContainerInstanceScheduling"
 _SNAPSHOT_EVERY = 0.5
-
-
-class _Subscription:
-    def __init__(self, subscribers: list[_Subscription]) -> None:
-        self._subscribers = subscribers
-        self.queue: asyncio.Queue[PodStatus | None] = asyncio.Queue()
-        subscribers.append(self)
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> PodStatus:
-        item = await self.queue.get()
-        if item is None:
-            await self.aclose()
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        if self in self._subscribers:
-            self._subscribers.remove(self)
-
-
-def _copy(status: PodStatus) -> PodStatus:
-    return PodStatus(**{**status.__dict__, "labels": dict(status.labels), "annotations": dict(status.annotations),
-                        "containers": list(status.containers)})
 
 
 class PlacementProvider:
@@ -83,7 +58,7 @@ class PlacementProvider:
         self._where: dict[Key, str] = {}            # pod → name of the inner provider running it
         self._own: dict[Key, PodStatus] = {}        # queued or failed-here pods
         self._records: dict[Key, dict[str, Any]] = {}
-        self._subscribers: list[_Subscription] = []
+        self._events = PodEvents()
         self._tasks: list[asyncio.Task[Any]] = []
         self._ready_lock: asyncio.Lock | None = None
         self._wake_expiry: asyncio.Event | None = None
@@ -183,7 +158,7 @@ class PlacementProvider:
         if scheduler.remove(key) is not None:
             status = self._own.get(key)
             if status is not None:
-                status = _copy(status)
+                status = copy_status(status)
                 status.phase, status.reason, status.message = PodPhase.FAILED, "Deleted", "pod deleted while waiting"
                 status.finished_at = time.time()
                 self._emit(status, own=False)
@@ -205,7 +180,7 @@ class PlacementProvider:
         assert self.fleet is not None
         key = (namespace, name)
         if key in self._own:
-            return _copy(self._own[key])
+            return copy_status(self._own[key])
         pname = self._where.get(key)
         for inner in [self._inners[pname]] if pname in self._inners else self._inners.values():
             status = await inner.get_pod_status(namespace, name)
@@ -216,7 +191,7 @@ class PlacementProvider:
     async def list_pods(self) -> list[PodStatus]:
         await self.ready()
         assert self.fleet is not None
-        found = [_copy(s) for s in self._own.values()]
+        found = [copy_status(s) for s in self._own.values()]
         for inner in self._inners.values():
             found += [with_cost(s, self.fleet) for s in await inner.list_pods()]
         return found
@@ -234,7 +209,7 @@ class PlacementProvider:
             yield line
 
     def events(self) -> AsyncIterator[PodStatus]:
-        return _Subscription(self._subscribers)
+        return self._events.subscribe()
 
     async def close(self) -> None:
         self._closed = True
@@ -247,8 +222,7 @@ class PlacementProvider:
         self._write_snapshot()
         for inner in self._inners.values():
             await inner.close()
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
+        self._events.close()
 
     # -- internals ----------------------------------------------------------------------------
     def _why_waiting(self, scheduler: Scheduler, intent: Intent) -> str:
@@ -264,8 +238,7 @@ class PlacementProvider:
         key = (status.namespace, status.name)
         if own:
             self._own[key] = status
-        for sub in self._subscribers:
-            sub.queue.put_nowait(_copy(status))
+        self._events.publish(status)
         self._record(status)
 
     def _fail(self, key: Key, manifest: dict[str, Any], reason: str, message: str) -> None:
@@ -310,15 +283,13 @@ class PlacementProvider:
                 status = with_cost(status, self.fleet)
                 freed = self.scheduler.release(key) is not None
                 self._record(status)
-                for sub in self._subscribers:
-                    sub.queue.put_nowait(_copy(status))
+                self._events.publish(status)
                 if freed:
                     await self._drain()
                 self._snapshot_due = True
                 continue
             self._record(status)
-            for sub in self._subscribers:
-                sub.queue.put_nowait(_copy(status))
+            self._events.publish(status)
 
     def _record(self, status: PodStatus) -> None:
         key = (status.namespace, status.name)

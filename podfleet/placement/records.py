@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from podfleet.resources.podlayout import WORKFLOW_LABEL
+
 NO_WORKFLOW = "_"
 
 
@@ -51,7 +53,7 @@ class Records:
 
     def write_pod(self, record: dict[str, Any]) -> None:
         meta = record["pod"]["metadata"]
-        workflow = (meta.get("labels") or {}).get("workflows.argoproj.io/workflow")
+        workflow = (meta.get("labels") or {}).get(WORKFLOW_LABEL)
         _write(self.pod_path(meta.get("namespace") or "default", workflow, meta["name"]), record)
 
     def read_pod(self, namespace: str, workflow: str | None, name: str) -> dict[str, Any] | None:

@@ -31,14 +31,6 @@ router = APIRouter(prefix="/api/v1", tags=["WorkflowService"], responses=ERRORS)
 Operation = Callable[[Obj, dict[str, Any]], operations.NodeChanges]
 
 
-def _apply_changes(section: dict[str, Any], changes: dict[str, Any]) -> None:
-    for key, value in changes.items():
-        if value is None:
-            section.pop(key, None)
-        else:
-            section[key] = value
-
-
 async def apply(ctx: RequestContext, namespace: str, name: str, op: Operation) -> Obj:
     ctx.check_namespace(namespace)
     for _ in range(20):
@@ -46,8 +38,7 @@ async def apply(ctx: RequestContext, namespace: str, name: str, op: Operation) -
         status = obj.setdefault("status", {})
         nodes = status.pop("nodes", None) or {}
         changes = op(obj, nodes)
-        _apply_changes(obj.setdefault("spec", {}), changes.spec_changes)
-        _apply_changes(status, changes.status_changes)
+        operations.apply_to(obj, changes)
         controller = ctx.state.controller
         # Pods go first: once the store says Running, the controller may look at them.
         if controller is not None:

@@ -7,14 +7,12 @@ provider recorded for each pod.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from podfleet.providers.contract import PodStatus
-from podfleet.providers.process import ProcessProvider
 from tests.e2e.cli import SEED, nodes_by_display_name, podfleet, seed_workflows, write
+from tests.placement.helpers import max_concurrent, provider_pods
 
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason=f"the seed scenario is not at {SEED}")
 
@@ -22,27 +20,6 @@ pytestmark = pytest.mark.skipif(not SEED.exists(), reason=f"the seed scenario is
 def _seed(generate_name: str, index: int = 0) -> str:
     matching = [doc for doc in seed_workflows() if f"generateName: {generate_name}" in doc]
     return matching[index]
-
-
-def _recorded_pods(home: Path, workflow: str) -> list[PodStatus]:
-    async def main() -> list[PodStatus]:
-        provider = ProcessProvider(home)
-        try:
-            return [p for p in await provider.list_pods()
-                    if p.labels.get("workflows.argoproj.io/workflow") == workflow]
-        finally:
-            await provider.close()
-
-    return asyncio.run(main())
-
-
-def _max_concurrent(pods: list[PodStatus]) -> int:
-    edges = sorted([(p.started_at, 1) for p in pods] + [(p.finished_at, -1) for p in pods])
-    running = peak = 0
-    for _, delta in edges:
-        running += delta
-        peak = max(peak, running)
-    return peak
 
 
 def _run(tmp_path: Path, home: Path, text: str) -> dict:
@@ -80,9 +57,9 @@ def test_sleep_fan_out_honours_parallelism_10(tmp_path: Path, podfleet_home: Pat
     # with the seed's retryStrategy each pod is the first attempt of a Retry node: `sleep(0:1)(0)`
     suffix = "(0)" if variant == 1 else ""
     assert sleeps == sorted(f"sleep({i}:{i + 1}){suffix}" for i in range(10))
-    pods = _recorded_pods(podfleet_home, wf["metadata"]["name"])
+    pods = provider_pods(podfleet_home, wf["metadata"]["name"])
     assert len(pods) == 10
-    assert _max_concurrent(pods) <= 10
+    assert max_concurrent([(p.started_at, p.finished_at) for p in pods]) <= 10
     # the seed's label and podSpecPatch reach the pods as the seed asks
     assert all(p.labels.get("alibabacloud.com/eci") == "true" for p in pods)
 
@@ -93,6 +70,6 @@ def test_hundred_pods_with_image_cache_policy(tmp_path: Path, podfleet_home: Pat
     wf = _run(tmp_path, podfleet_home, text)
     assert wf["status"]["phase"] == "Succeeded"
     assert wf["status"]["progress"] == "100/100"
-    pods = _recorded_pods(podfleet_home, wf["metadata"]["name"])
+    pods = provider_pods(podfleet_home, wf["metadata"]["name"])
     assert len(pods) == 100
-    assert _max_concurrent(pods) <= 100
+    assert max_concurrent([(p.started_at, p.finished_at) for p in pods]) <= 100

@@ -26,33 +26,11 @@ from podfleet.providers.container.podspec import Lookup, container_name, pod_lab
 from podfleet.providers.container.pulls import ImagePuller
 from podfleet.providers.container.runner import CacheHooks, PodRun, RunContext, remove_pod_containers
 from podfleet.providers.contract import PodPhase, PodStatus
+from podfleet.providers.events import PodEvents
 from podfleet.providers.process.state import PodDir, clone_status, read_json, status_from_json, write_json
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.providers.container")
-
-
-class _Subscription:
-    """One `events()` consumer: an unbounded queue, so the provider never waits for a reader."""
-
-    def __init__(self, subscribers: list[_Subscription]) -> None:
-        self._subscribers = subscribers
-        self.queue: asyncio.Queue[PodStatus | None] = asyncio.Queue()
-        subscribers.append(self)
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> PodStatus:
-        item = await self.queue.get()
-        if item is None:
-            await self.aclose()
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        if self in self._subscribers:
-            self._subscribers.remove(self)
 
 
 class ContainerProvider:
@@ -76,7 +54,7 @@ class ContainerProvider:
             repository=repository if repository is not None else LocalArtifactRepository(self.home / "artifacts"),
             lookup=lookup, caches=caches, sidecar_grace=sidecar_grace, keep_containers=keep_containers)
         self._runs: dict[tuple[str, str], PodRun] = {}
-        self._subscribers: list[_Subscription] = []
+        self._events = PodEvents()
         self._adopted = False
         self._closed = False
         self._cache_task: asyncio.Task[None] | None = None
@@ -130,7 +108,7 @@ class ContainerProvider:
             self._adopt()
         except RuntimeError:
             pass
-        return _Subscription(self._subscribers)
+        return self._events.subscribe()
 
     async def close(self) -> None:
         """Stop watching; containers keep running and are adopted by the next provider."""
@@ -141,8 +119,7 @@ class ContainerProvider:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
+        self._events.close()
         self._runs.clear()
         closer = getattr(self.ctx.lookup, "aclose", None)
         if closer is not None:
@@ -157,8 +134,7 @@ class ContainerProvider:
         return run
 
     def _on_change(self, status: PodStatus) -> None:
-        for sub in self._subscribers:
-            sub.queue.put_nowait(clone_status(status))
+        self._events.publish(status)
 
     async def _remove_by_label(self, namespace: str, name: str) -> None:
         api = self.api

@@ -20,6 +20,7 @@ from podfleet.artifacts.contract import ArtifactRepository
 from podfleet.artifacts.local import LocalArtifactRepository
 from podfleet.errors import InvalidError, NotFoundError, ProviderError
 from podfleet.providers.contract import PodPhase, PodStatus
+from podfleet.providers.events import PodEvents
 from podfleet.providers.process import cgroups
 from podfleet.providers.process.runner import PodRun, RunnerConfig
 from podfleet.providers.process.sandbox import SandboxMode, detect_mode
@@ -29,32 +30,6 @@ from podfleet.resources.pod import Pod
 log = logging.getLogger("podfleet.providers.process")
 
 _LOG_POLL_SECONDS = 0.1
-
-
-class _Subscription:
-    """One `events()` consumer: an unbounded queue, so the provider never waits for a reader."""
-
-    def __init__(self, owner: ProcessProvider) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[PodStatus | None] = asyncio.Queue()
-        owner._subscribers.append(self)
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> PodStatus:
-        item = await self.queue.get()
-        if item is None:
-            self.aclose_sync()
-            raise StopAsyncIteration
-        return item
-
-    def aclose_sync(self) -> None:
-        if self in self._owner._subscribers:
-            self._owner._subscribers.remove(self)
-
-    async def aclose(self) -> None:
-        self.aclose_sync()
 
 
 class ProcessProvider:
@@ -79,7 +54,7 @@ class ProcessProvider:
             sidecar_grace=sidecar_grace,
         )
         self._runs: dict[tuple[str, str], PodRun] = {}
-        self._subscribers: list[_Subscription] = []
+        self._events = PodEvents()
         self._adopted = False
         self._closed = False
         self._announced = False
@@ -153,7 +128,7 @@ class ProcessProvider:
             self._adopt()
         except RuntimeError:
             pass
-        return _Subscription(self)
+        return self._events.subscribe()
 
     async def close(self) -> None:
         """Stop watching; sandboxes keep running and are adopted by the next provider."""
@@ -162,8 +137,7 @@ class ProcessProvider:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
+        self._events.close()
         self._runs.clear()
 
     # -- internals --------------------------------------------------------------------
@@ -174,8 +148,7 @@ class ProcessProvider:
         return run
 
     def _on_change(self, status: PodStatus) -> None:
-        for sub in self._subscribers:
-            sub.queue.put_nowait(clone_status(status))
+        self._events.publish(status)
 
     def _pod_keys(self) -> list[tuple[str, str]]:
         root = self.home / "pods"

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from podfleet.providers.events import copy_status as clone_status
 from podfleet.providers.contract import ContainerState, PodPhase, PodStatus, TaskResult
 
 
@@ -99,18 +100,6 @@ def status_to_json(status: PodStatus) -> dict[str, Any]:
     data["containers"] = [dict(vars(c)) for c in status.containers]
     data["task_result"] = dict(vars(status.task_result)) if status.task_result else None
     return data
-
-
-def clone_status(status: PodStatus) -> PodStatus:
-    """A copy safe to hand out (callers may mutate it); much cheaper than deepcopy on the hot path."""
-    task = status.task_result
-    return replace(
-        status,
-        containers=[replace(c) for c in status.containers],
-        task_result=replace(task, parameters=dict(task.parameters), artifacts=copy.deepcopy(task.artifacts))
-        if task else None,
-        labels=dict(status.labels), annotations=dict(status.annotations),
-    )
 
 
 def status_from_json(data: dict[str, Any]) -> PodStatus:
