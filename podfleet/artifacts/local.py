@@ -28,6 +28,10 @@ class LocalArtifactRepository:
             raise InvalidError(f"invalid artifact key {key!r}: must be a relative path without '..'")
         return self.root.joinpath(*parts)
 
+    def path_of(self, key: str) -> Path:
+        """Where `key` is stored on disk (readers that stream it need no copy)."""
+        return self._path(key)
+
     def put(self, key: str, local_path: Path, *, archive: Archive = True, compression_level: int | None = None) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)

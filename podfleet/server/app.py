@@ -25,7 +25,14 @@ from podfleet.server.state import ARGO_VERSION, ServerState
 
 def create_app(state: ServerState, provider: Provider | None = None, *, run_controller: bool = True,
                cron_interval: float = 1.0) -> FastAPI:
-    from podfleet.server import info, resources, workflow_ops, workflow_streams, workflows
+    from podfleet.server import (
+        artifacts,
+        info,
+        resources,
+        workflow_ops,
+        workflow_streams,
+        workflows,
+    )
     from podfleet.server.metrics import Metrics
 
     state.metrics = state.metrics or Metrics()
@@ -84,7 +91,7 @@ def create_app(state: ServerState, provider: Provider | None = None, *, run_cont
         return response
 
     for router in (workflows.router, workflow_ops.router, workflow_streams.router, resources.workflow_templates,
-                   resources.cluster_workflow_templates, resources.cron_workflows, info.router):
+                   resources.cluster_workflow_templates, resources.cron_workflows, info.router, artifacts.router):
         app.include_router(router)
     return app
 
