@@ -65,6 +65,9 @@ def _register() -> None:
     cli.add_command(server_cmd.server)
     cli.add_command(auth_cmd.auth)
     cli.add_command(cron_cmd.cron)
+    from podfleet.cli import datacache_cmd
+
+    cli.add_command(datacache_cmd.datacache)
     for verb in (operations_cmd.suspend, operations_cmd.resume, operations_cmd.stop, operations_cmd.terminate,
                  operations_cmd.retry, operations_cmd.resubmit):
         cli.add_command(verb)

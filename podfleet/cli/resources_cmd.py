@@ -13,6 +13,7 @@ from podfleet.resources.loader import load_paths
 from podfleet.store.contract import Obj
 
 import podfleet.imagecache  # noqa: E402,F401 - registers the ImageCache kind for apply/get
+from podfleet.datacache.columns import WORDS as DATACACHE_WORDS  # registers the data.fluid.io kinds
 
 # Names users type for each kind, as kubectl/argo accept them.
 KIND_WORDS: dict[str, str] = {}
@@ -24,6 +25,7 @@ for _kind, _words in {
     "ConfigMap": ("configmap", "configmaps", "cm"),
     "Secret": ("secret", "secrets"),
     "ImageCache": ("imagecache", "imagecaches", "ic"),
+    **DATACACHE_WORDS,
 }.items():
     for _word in _words:
         KIND_WORDS[_word] = _kind
@@ -87,6 +89,9 @@ def apply(ctx: click.Context, files: tuple[str, ...], namespace: str | None) -> 
         from podfleet.lint import format_pretty
 
         raise InvalidError("nothing was applied, the objects failed lint:\n" + format_pretty(report).rstrip())
+    from podfleet.cli.datacache_cmd import after_apply, check_documents
+
+    check_documents(docs)
 
     async def main() -> list[tuple[Obj, str]]:
         async with embedded() as env:
@@ -94,6 +99,7 @@ def apply(ctx: click.Context, files: tuple[str, ...], namespace: str | None) -> 
 
     for obj, what in run(main()):  # type: ignore[attr-defined]
         click.echo(f"{obj['kind'].lower()}/{obj['metadata']['name']} {what}")
+    after_apply([d.raw for d in docs], ns)
 
 
 async def get_objects(kind: str, namespace: str, name: str | None) -> list[Obj]:

@@ -59,6 +59,24 @@ class Actions:
             self.pods_to_delete.append(entry)
 
 
+# p.cache key: facts derived from the workflow's own spec that outlive the pass (see specmemo).
+SPEC_DERIVED = "spec-derived"
+
+
+def spec_derived(p: "Pass", tmpl: dict[str, Any] | None = None) -> dict[Any, Any] | None:
+    """The cross-pass memo of facts about the spec, if `tmpl` (when given) is one of its templates."""
+    derived = p.cache.get(SPEC_DERIVED)
+    if derived is None:
+        return None
+    if tmpl is not None:
+        ids = derived.get("template-ids")
+        if ids is None:
+            ids = derived["template-ids"] = frozenset(id(t) for t in p.spec.get("templates") or ())
+        if id(tmpl) not in ids:
+            return None
+    return derived  # type: ignore[no-any-return]
+
+
 class ParallelismReached(Exception):
     """Not an error: the node must wait because a parallelism limit is reached (Argo's ErrParallelismReached)."""
 
@@ -98,4 +116,4 @@ class Pass:
         return value if isinstance(value, int) else None
 
 
-__all__ = ["Actions", "Resolver", "NullResolver", "Pass", "ParallelismReached"]
+__all__ = ["Actions", "Resolver", "NullResolver", "Pass", "ParallelismReached", "SPEC_DERIVED", "spec_derived"]

@@ -9,6 +9,8 @@ only a child about to start gets its `{{item}}` substituted.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ from podfleet.controller.text import evaluate_when, substitute_object
 from podfleet.errors import InvalidError, PodfleetError
 
 
-@dataclass
+@dataclass(frozen=True)
 class Expanded:
     name: str
     index: int
@@ -125,6 +127,47 @@ def expand_names(holder: dict[str, Any]) -> list[Expanded]:
     return [Expanded(item_name(base, i, item), i, item) for i, item in enumerate(items_of(holder))]
 
 
+class ExpansionMemo:
+    """Loop expansions (children's names and node ids) kept across reconcile passes.
+
+    A 10,000-item loop used to be re-expanded, its names re-formatted and re-hashed, on
+    every pass. The key is everything the result is computed from — workflow name, parent
+    node name, the step's name and `when`, and the resolved loop source as JSON — so an
+    entry is a pure memo: a restarted controller recomputes the same thing. Bounded, least
+    recently used dropped first.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._entries: OrderedDict[tuple[str, ...], list[tuple[Expanded, str, str]]] = OrderedDict()
+        self._max = max_entries
+
+    def expand(self, holder: dict[str, Any], parent: str, node_id: Callable[[str], str],
+               workflow: str) -> list[tuple[Expanded, str, str]]:
+        """[(expansion, child node name, child node id)] for `holder` under `parent`."""
+        try:
+            source = json.dumps([holder.get("withItems"), holder.get("withParam"), holder.get("withSequence")],
+                                sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            source = None
+        key = (workflow, parent, str(holder.get("name", "")), str(holder.get("when") or ""), source or "")
+        found = self._entries.get(key) if source is not None else None
+        if found is not None:
+            self._entries.move_to_end(key)
+            return found
+        found = []
+        for exp in expand_names(holder):
+            child = f"{parent}.{exp.name}"
+            found.append((exp, child, node_id(child)))
+        if source is not None:
+            self._entries[key] = found
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return found
+
+
+EXPANSIONS = ExpansionMemo()
+
+
 def item_scope(item: Any) -> dict[str, str]:
     if isinstance(item, dict):
         scope = {f"item.{k}": _go_text(v) for k, v in item.items()}
@@ -150,4 +193,4 @@ def materialise(holder: dict[str, Any], exp: Expanded, scope: dict[str, str]) ->
     return body  # type: ignore[no-any-return]
 
 
-__all__ = ["should_expand", "expand_names", "materialise", "item_name", "sequence", "items_of", "Expanded"]
+__all__ = ["should_expand", "expand_names", "ExpansionMemo", "EXPANSIONS", "materialise", "item_name", "sequence", "items_of", "Expanded"]

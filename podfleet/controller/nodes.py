@@ -22,6 +22,7 @@ PENDING, RUNNING, SUCCEEDED, SKIPPED, FAILED, ERROR, OMITTED = (
     "Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted",
 )
 _FULFILLED = frozenset({SUCCEEDED, SKIPPED, FAILED, ERROR, OMITTED})
+FULFILLED_PHASES = _FULFILLED
 _COMPLETED = frozenset({SUCCEEDED, FAILED, ERROR})
 
 
@@ -66,6 +67,7 @@ _SNAKE = {
     "boundaryID": "boundary_id", "outboundNodes": "outbound_nodes", "templateName": "template_name",
     "displayName": "display_name", "startedAt": "started_at", "finishedAt": "finished_at",
     "podIP": "pod_ip", "nodeFlag": "node_flag", "templateRef": "template_ref",
+    "resourcesDuration": "resources_duration", "templateScope": "template_scope",
 }
 
 
@@ -138,12 +140,37 @@ class NodeTable:
         value = getattr(raw, _SNAKE.get(key, key), None)
         return getattr(value, "value", value)
 
+    def persisted(self, nid: str, key: str) -> Any:
+        """One field of the node as it was persisted, before this pass changed it."""
+        raw = self._base.get(nid)
+        if raw is None:
+            return None
+        if isinstance(raw, dict):
+            return raw.get(key)
+        value = getattr(raw, _SNAKE.get(key, key), None)
+        return getattr(value, "value", value)
+
     def ids(self) -> Iterator[str]:
         seen = set(self._base.keys())
         yield from self._base.keys()
         for nid in self._view:
             if nid not in seen:
                 yield nid
+
+    def rows(self, *keys: str) -> Iterator[tuple[Any, ...]]:
+        """(id, *fields) for every node: one tight pass over the map, no node materialised."""
+        view = self._view
+        for nid, raw in self._base.items():
+            node = view.get(nid)
+            if node is None and isinstance(raw, dict):
+                node = raw
+            if node is not None:
+                yield (nid, *[node.get(k) for k in keys])
+            else:
+                yield (nid, *[self.peek(nid, k) for k in keys])
+        for nid, node in view.items():
+            if nid not in self._base:
+                yield (nid, *[node.get(k) for k in keys])
 
     def __len__(self) -> int:
         return len(set(self._base.keys()) | set(self._view.keys()))

@@ -43,6 +43,10 @@ def apply_to(workflow: dict[str, Any], changes: NodeChanges) -> None:
                 target.pop(key, None)
             else:
                 target[key] = value
+    if changes.changed_nodes or changes.deleted_node_ids:
+        # Reconcile carries the pod totals forward from the persisted ones; nodes changed
+        # behind its back make them stale, so drop them and the next pass sums afresh.
+        workflow.setdefault("status", {}).pop("progress", None)
 
 
 def _dict(obj: Any) -> dict[str, Any]:

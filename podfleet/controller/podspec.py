@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from podfleet.controller.artifacts import pod_annotations as artifact_annotations
-from podfleet.controller.context import Pass
+from podfleet.controller.context import Pass, spec_derived
 from podfleet.errors import InvalidError
 
 from podfleet.resources.podlayout import (COMPLETED_LABEL, INCLUDE_OUTPUT_ANNOTATION, NODE_ID_ANNOTATION,
@@ -73,10 +73,19 @@ def _result_referenced(p: Pass) -> bool:
     """
     cached = p.cache.get("result-referenced")
     if cached is None:
-        text = json.dumps([p.spec, p.stored_templates], separators=(",", ":"), default=str)
-        cached = p.cache["result-referenced"] = "outputs.result" in text or "outputs['result']" in text \
-            or 'outputs["result"]' in text
+        derived = spec_derived(p)
+        in_spec = derived.get("result-referenced") if derived is not None else None
+        if in_spec is None:
+            in_spec = _mentions_result(p.spec)
+            if derived is not None:
+                derived["result-referenced"] = in_spec
+        cached = p.cache["result-referenced"] = in_spec or _mentions_result(p.stored_templates)
     return bool(cached)
+
+
+def _mentions_result(obj: Any) -> bool:
+    text = json.dumps(obj, separators=(",", ":"), default=str)
+    return "outputs.result" in text or "outputs['result']" in text or 'outputs["result"]' in text
 
 
 def build_pod(p: Pass, *, node_name: str, node_id: str, pod_name: str, tmpl: dict[str, Any],

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from podfleet.controller.context import Pass
-from podfleet.controller.nodes import ERROR, FAILED, PENDING, RUNNING, Node, fulfilled, parse_time
+from podfleet.controller.nodes import FULFILLED_PHASES, ERROR, FAILED, PENDING, RUNNING, Node, fulfilled, parse_time
 from podfleet.controller.podnode import assess
 from podfleet.controller.podspec import TEMPLATE_ANNOTATION
 from podfleet.controller.templates import Scope, resolve
@@ -54,19 +54,18 @@ def scan(p: Pass) -> dict[str, Any]:
     unfinished: list[str] = []
     pods_total = pods_done = 0
     has_daemons = False
-    for nid in p.nodes.ids():
-        node_type = p.nodes.peek(nid, "type")
-        phase = p.nodes.phase(nid)
+    for nid, node_type, phase, daemoned in p.nodes.rows("type", "phase", "daemoned"):
+        if phase in FULFILLED_PHASES:
+            if node_type == "Pod":
+                pods_total += 1
+                pods_done += 1
+            continue
         if node_type == "Pod":
             pods_total += 1
-            if fulfilled(phase):
-                pods_done += 1
-            else:
-                active_pods.append(nid)
-        if not fulfilled(phase):
-            unfinished.append(nid)
-            if p.nodes.peek(nid, "daemoned"):
-                has_daemons = True
+            active_pods.append(nid)
+        unfinished.append(nid)
+        if daemoned:
+            has_daemons = True
     return {"active_pods": active_pods, "unfinished": unfinished, "pods_total": pods_total,
             "pods_done": pods_done, "has_daemons": has_daemons}
 

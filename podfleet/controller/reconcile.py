@@ -13,18 +13,20 @@ scopes still running; finished subtrees are skipped in O(1).
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Mapping
 
 from podfleet.controller import progress
 from podfleet.controller.artifacts import freeze_repository
-from podfleet.controller.context import Actions, NullResolver, ParallelismReached, Pass, Resolver
+from podfleet.controller.context import SPEC_DERIVED, Actions, NullResolver, ParallelismReached, Pass, Resolver
 from podfleet.controller.execute import Call, Opts, execute
 from podfleet.controller.ids import on_exit_node_name, pod_name
 from podfleet.controller.nodes import FAILED, NodeTable, failed_or_error, fulfilled, node_fulfilled, parse_time
 from podfleet.controller.params import build_globals
 from podfleet.controller.podsync import fail_unstarted, reconcile_pods, scan
+from podfleet.controller.specmemo import MEMO as SPEC_MEMO
 from podfleet.controller.templates import Scope, template_of_node
 from podfleet.controller.wfstatus import StatusWriter, merge_workflow_template
 from podfleet.errors import PodfleetError
@@ -43,6 +45,15 @@ def _dump(obj: Any) -> dict[str, Any]:
     return obj.dump()  # type: ignore[no-any-return]
 
 
+def _spec_of(workflow: Any) -> tuple[dict[str, Any], dict[Any, Any] | None]:
+    """The spec as dicts, and the memo of facts derived from it (None when not memoised)."""
+    spec = workflow.spec
+    if spec is None or isinstance(spec, dict):
+        return _dump(spec), None
+    facts = SPEC_MEMO.facts(spec)
+    return facts.spec, facts.derived
+
+
 def reconcile(workflow: Any, nodes: Mapping[str, Any], pods: Mapping[str, PodStatus], *, now: datetime,
               resolver: Resolver | None = None) -> Actions:
     """Advance `workflow` one step; its status is updated in place, node changes are returned.
@@ -58,7 +69,8 @@ def reconcile(workflow: Any, nodes: Mapping[str, Any], pods: Mapping[str, PodSta
     meta = _dump(workflow.metadata)
     name = meta.get("name") or ""
     try:
-        spec = merge_workflow_template(workflow, _dump(workflow.spec), status, resolver or NullResolver(),
+        own_spec, derived = _spec_of(workflow)
+        spec = merge_workflow_template(workflow, own_spec, status, resolver or NullResolver(),
                                        meta.get("namespace") or "default")
     except PodfleetError as err:
         status.set_phase("Error", str(err), now)
@@ -71,6 +83,8 @@ def reconcile(workflow: Any, nodes: Mapping[str, Any], pods: Mapping[str, PodSta
         shutdown=spec.get("shutdown") or None,
         stored_templates=dict(status.get("storedTemplates") or {}),
     )
+    if spec is own_spec and derived is not None:
+        p.cache[SPEC_DERIVED] = derived
     for param in (status.get("outputs") or {}).get("parameters") or ():
         p.global_outputs[param["name"]] = dict(param)
     for art in (status.get("outputs") or {}).get("artifacts") or ():
@@ -123,7 +137,9 @@ def _operate(p: Pass, status: "StatusWriter") -> None:
         return
     wf_phase = _WF_PHASE.get(root.get("phase", ""), "Running")
     p.globals["workflow.status"] = wf_phase
-    p.globals["workflow.failures"] = _failures(p)
+    if _exit_hook(p.spec) is not None or p.spec.get("hooks"):
+        # Only the workflow's hooks and exit handler run after this point and can read it.
+        p.globals["workflow.failures"] = _failures(p)
     hooks_done = _workflow_hooks_done(p, root_scope)
     if not hooks_done or not node_fulfilled(root):
         return
@@ -193,26 +209,18 @@ def _failures(p: Pass) -> str:
 def _finish(p: Pass, status: "StatusWriter", facts: dict[str, Any]) -> None:
     """Status fields derived from the nodes, pod clean-up, and the node changes for the runner."""
     table = p.nodes
-    # Totals only move when a pod node appears or changes; a quiet pass skips the O(n) sums.
+    # Totals only move when a pod node appears or changes; they are carried forward from
+    # the persisted status by this pass's changes (O(changed)), and summed over every node
+    # only when the status has none yet (a new workflow, or an operation dropped them).
     if any(table.peek(nid, "type") == "Pod" for nid in table.dirty) or status.get("progress") is None:
-        done = total = 0
-        cost = 0.0
-        durations: dict[str, int] = {}
-        for nid in table.ids():
-            if table.peek(nid, "type") != "Pod":
-                continue
-            total += 1
-            if fulfilled(table.phase(nid)):
-                done += 1
-            for key, value in (table.peek(nid, "resourcesDuration") or {}).items():
-                durations[key] = durations.get(key, 0) + int(value)
-            cost += float(table.peek(nid, "cost") or 0)
-        status.set("progress", f"{done}/{total}")
-        if durations:
-            status.set("resourcesDuration", durations)
-        if cost:
-            status.set("cost", f"{cost:.8f}")
-        progress.update(p)
+        full = status.get("progress") is None
+        totals = _Totals.summed(table) if full else _Totals.carried(status, table)
+        status.set("progress", f"{totals.done}/{totals.total}")
+        if totals.durations:
+            status.set("resourcesDuration", totals.durations)
+        if totals.cost:
+            status.set("cost", f"{totals.cost:.8f}")
+        progress.update(p, full=full)
     if p.stored_changed:
         status.set("storedTemplates", p.stored_templates)
     if p.cache.get("outputs-changed"):
@@ -235,6 +243,47 @@ def _finish(p: Pass, status: "StatusWriter", facts: dict[str, Any]) -> None:
                 p.actions.delete_pod(p.namespace, pname, None)
         p.actions.requeue_after = None
     p.actions.changed_nodes = _to_models(table.changed())
+
+
+@dataclass
+class _Totals:
+    """The workflow's pod totals: progress, resourcesDuration, and the billed cost."""
+
+    done: int = 0
+    total: int = 0
+    cost: Decimal = Decimal(0)
+    durations: dict[str, int] = field(default_factory=dict)
+
+    def add(self, sign: int, phase: str | None, durations: Any, cost: Any) -> None:
+        self.total += sign
+        if fulfilled(phase):
+            self.done += sign
+        for key, value in (durations or {}).items():
+            self.durations[key] = self.durations.get(key, 0) + sign * int(value)
+        if cost:
+            # Decimal, not float: the carried total must equal the summed one to the last digit.
+            self.cost += sign * Decimal(str(cost))
+
+    @classmethod
+    def summed(cls, table: NodeTable) -> "_Totals":
+        totals = cls()
+        for nid in table.ids():
+            if table.peek(nid, "type") == "Pod":
+                totals.add(1, table.phase(nid), table.peek(nid, "resourcesDuration"), table.peek(nid, "cost"))
+        return totals
+
+    @classmethod
+    def carried(cls, status: "StatusWriter", table: NodeTable) -> "_Totals":
+        done, _, total = str(status.get("progress")).partition("/")
+        totals = cls(int(done or 0), int(total or 0), Decimal(str(status.get("cost") or 0)),
+                     {k: int(v) for k, v in (status.get("resourcesDuration") or {}).items()})
+        for nid in table.dirty:
+            if table.persisted(nid, "type") == "Pod":
+                totals.add(-1, table.persisted(nid, "phase"), table.persisted(nid, "resourcesDuration"),
+                           table.persisted(nid, "cost"))
+            if table.peek(nid, "type") == "Pod":
+                totals.add(1, table.phase(nid), table.peek(nid, "resourcesDuration"), table.peek(nid, "cost"))
+        return totals
 
 
 def _to_models(changed: dict[str, dict[str, Any]]) -> dict[str, Any]:

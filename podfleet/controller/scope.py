@@ -123,14 +123,27 @@ def references(p: Any, tmpl: dict[str, Any], prefix: str, name: str) -> bool:
     The names a template refers to are collected once per pass (one regex scan of its
     text), so asking about each of 10,000 steps costs a set lookup, not a text search.
     """
+    names, indexed = referenced_names(p, tmpl, prefix)
+    return indexed or name in names
+
+
+def referenced_names(p: Any, tmpl: dict[str, Any], prefix: str) -> tuple[frozenset[str], bool]:
+    """The `prefix.<name>.` names `tmpl` mentions, and whether it indexes `prefix[…]`."""
+    from podfleet.controller.context import spec_derived
+
     key = ("template-refs", id(tmpl), prefix)
     found = p.cache.get(key)
     if found is None:
-        text = json.dumps(tmpl)
-        names = set(re.findall(re.escape(prefix) + r"\.([^.\s{}'\"\[\]]+)\.", text))
-        found = p.cache[key] = (names, f"{prefix}[" in text)
-    names, indexed = found
-    return indexed or name in names
+        derived = spec_derived(p, tmpl)
+        found = derived.get(key) if derived is not None else None
+        if found is None:
+            text = json.dumps(tmpl)
+            names = frozenset(re.findall(re.escape(prefix) + r"\.([^.\s{}'\"\[\]]+)\.", text))
+            found = (names, f"{prefix}[" in text)
+            if derived is not None:
+                derived[key] = found
+        p.cache[key] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _go_json(value: Any) -> str:
@@ -208,4 +221,4 @@ def template_outputs(tmpl: dict[str, Any], scope: LocalScope, globals_: dict[str
     return outputs
 
 
-__all__ = ["LocalScope", "template_outputs", "references", "last_retry_child", "loop_index"]
+__all__ = ["LocalScope", "template_outputs", "references", "referenced_names", "last_retry_child", "loop_index"]

@@ -16,11 +16,11 @@ from podfleet.controller.execute import (Call, Opts, count_active, execute, init
                                          parallelism_blocks, set_boundary_limit)
 from podfleet.controller.exits import exit_hook, run_hooks, run_on_exit
 from podfleet.controller.graph import kill_daemons, outbound
-from podfleet.controller.loops import Expanded, expand_names, materialise, should_expand
+from podfleet.controller.loops import EXPANSIONS, Expanded, materialise, should_expand
 from podfleet.controller.memo import save as memo_save
 from podfleet.controller.nodes import (ERROR, FAILED, RUNNING, SKIPPED, SUCCEEDED, Node, completed, failed_or_error,
                                        fulfilled, node_fulfilled)
-from podfleet.controller.scope import LocalScope, references, template_outputs
+from podfleet.controller.scope import LocalScope, referenced_names, references, template_outputs
 from podfleet.controller.templates import Scope
 from podfleet.controller.text import evaluate_when, substitute, substitute_object
 from podfleet.errors import PodfleetError
@@ -119,6 +119,9 @@ def _update_outbound(p: Pass, name: str, node: Node, n_groups: int) -> None:
 
 def _add_group_outputs(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: StepsContext,
                        tmpl: dict[str, Any]) -> None:
+    names, indexed = referenced_names(p, tmpl, "steps")
+    if not names and not indexed:
+        return  # nothing reads `steps.…`: a finished group costs O(1) per pass
     for step in steps:
         if not references(p, tmpl, "steps", step.get("name", "")):
             # Nothing in this template reads `steps.<name>.…`: a scope entry nobody looks up
@@ -185,14 +188,14 @@ def execute_step_group(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: Step
     if node_fulfilled(sg):
         return sg
     scope_map = {**p.globals, **ctx.scope.params}
-    plan: list[tuple[dict[str, Any], Expanded | None]] = []
+    plan: list[tuple[dict[str, Any], Expanded | None, str | None]] = []
     try:
         for step in steps:
             resolved = _resolve_step(p, step, scope_map, ctx)
             if not should_expand(resolved):
-                plan.append((resolved, None))
+                plan.append((resolved, None, None))
                 continue
-            expanded = expand_names(resolved)
+            expanded = EXPANSIONS.expand(resolved, sg["name"], p.nodes.id_of, p.name)
             if not expanded:
                 child_name = f"{sg['name']}.{resolved.get('name')}"
                 if p.nodes.by_name(child_name) is None:
@@ -200,15 +203,15 @@ def execute_step_group(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: Step
                                            template_name=resolved.get("template"), template_scope=ctx.tscope.text,
                                            message="Skipped, empty params", node_flag={})
                     p.nodes.add_child(sg, skipped["id"])
-            plan.extend((resolved, e) for e in expanded)
+            plan.extend((resolved, e, nid) for e, _, nid in expanded)
     except PodfleetError as err:
         return p.nodes.mark(sg, ERROR, f"failed to resolve references: {err}" if "resolve" not in str(err) else str(err))
 
     set_boundary_limit(p, ctx.boundary_id, tmpl.get("parallelism"), count_active(p, sg.get("children") or ()))
     by_name: dict[str, dict[str, Any]] = {}
-    for holder, exp in plan:
+    for holder, exp, known_id in plan:
         child_name = f"{sg['name']}.{exp.name if exp else holder.get('name')}"
-        nid = p.nodes.id_of(child_name)
+        nid = known_id or p.nodes.id_of(child_name)
         by_name[nid] = holder
         phase_now = p.nodes.phase(nid)
         if fulfilled(phase_now) or pod_in_flight(p, nid, phase_now):

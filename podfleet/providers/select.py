@@ -58,7 +58,14 @@ def open_container_provider(settings: Settings, engine: Any = None) -> Provider:
 
 
 def open_provider(name: str, settings: Settings) -> Provider:
-    """The provider called `name`; `auto` picks containers when an engine is reachable."""
+    """The provider called `name`; `auto` picks containers when an engine is reachable.
+    Either serves `persistentVolumeClaim`s that name a Fluid Dataset (podfleet.datacache)."""
+    from podfleet.datacache.provider import with_datasets
+
+    return with_datasets(_open_provider(name, settings), settings)  # type: ignore[return-value]
+
+
+def _open_provider(name: str, settings: Settings) -> Provider:
     if name not in PROVIDERS:
         raise ProviderError(f"unknown provider {name!r}; choose one of: {', '.join(PROVIDERS)}")
     if name in ("container", "auto"):

@@ -153,7 +153,7 @@ def _kind_of(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str) -> ParseError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str | None = None) -> ParseError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -161,7 +161,22 @@ def _yaml_error(exc: yaml.YAMLError, file: str) -> ParseError:
     line = mark.line + 1 if mark is not None else None
     if mark is not None:
         message += f" at column {mark.column + 1}"
+        message += _dash_hint(text, mark.line)
     return ParseError(message, file=file, line=line)
+
+
+def _dash_hint(buffer: str | None, line: int) -> str:
+    """`-key: v` (no space) is a mapping key named "-key", not a list item: say so."""
+    if not buffer:
+        return ""
+    lines = buffer.splitlines()[max(0, line - 3):line + 1]
+    for text in lines:
+        stripped = text.lstrip()
+        if len(stripped) > 1 and stripped[0] == "-" and stripped[1].isalpha() and ":" in stripped:
+            key = stripped.split(":", 1)[0]
+            return (f"; {key!r} is a key, not a list item: a list item needs a space after the dash "
+                    f"('- {key[1:]}:'), as kubectl would require too")
+    return ""
 
 
 def _load_json(text: str, file: str) -> list[Document]:
@@ -204,7 +219,7 @@ def load_text(text: str, file: str = "<stdin>", *, keep_nodes: bool = True) -> l
             _expand(value, file, index, node.start_mark.line + 1, node if keep_nodes else None, out)
             index += 1
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
+        raise _yaml_error(exc, file, text) from None
     except (TypeError, ValueError) as exc:
         # e.g. an unhashable mapping key (`? [a]: b`) or a bad base-60 int.
         raise ParseError(f"invalid YAML: {exc}", file=file) from None

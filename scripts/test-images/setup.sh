@@ -26,7 +26,9 @@ mkdir -p "$STATE"
 
 # -- 1. packages ---------------------------------------------------------------------
 need=()
-for pair in podman:podman runc:runc docker-registry:docker-registry busybox:busybox-static curl:curl; do
+# catatonit: the init the container provider asks for (HostConfig.Init, emissary-like signal
+# forwarding); only a Recommends of podman.
+for pair in podman:podman runc:runc catatonit:catatonit docker-registry:docker-registry busybox:busybox-static curl:curl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && file -L /bin/busybox 2>/dev/null | grep -q static \

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conformance.harness import compare, describe, load_cases, run_case, run_rejected
 
-PROVIDERS = ["process"]
+PROVIDERS = ["process", "container"]
 CASES = load_cases()
 
 

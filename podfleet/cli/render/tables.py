@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 from podfleet.cli.render.humanize import kube_age, now_or, parse_time, relative_duration_short
 from podfleet.cli.render.summary import any_string, workflow_status
 from podfleet.cli.render.tabwriter import tabulate_text
+from podfleet.datacache.columns import COLUMNS as DATACACHE_COLUMNS, WORDS as DATACACHE_WORDS
 from podfleet.errors import InvalidError
 
 Obj = Mapping[str, Any]
@@ -110,11 +111,14 @@ _KINDS = {
     "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
     "secret": "Secret", "secrets": "Secret",
     "imagecache": "ImageCache", "imagecaches": "ImageCache", "ic": "ImageCache",
+    **{word: kind for kind, words in DATACACHE_WORDS.items() for word in words},
 }
 
 
 def _row(kind: str, obj: Obj, now: datetime, next_run: NextRun | None) -> list[str]:
     name = str((obj.get("metadata") or {}).get("name", ""))
+    if kind in DATACACHE_COLUMNS:
+        return [name, *DATACACHE_COLUMNS[kind][1](obj), _age(obj, now)]
     if kind == "CronWorkflow":
         spec = obj.get("spec") or {}
         last = parse_time((obj.get("status") or {}).get("lastScheduledTime"))
@@ -144,6 +148,7 @@ _HEADERS = {
     "ConfigMap": ["NAME", "DATA", "AGE"],
     "Secret": ["NAME", "TYPE", "DATA", "AGE"],
     "ImageCache": ["NAME", "CACHEID", "PHASE", "PROGRESS", "IMAGES", "AGE"],
+    **{kind: ["NAME", *headers, "AGE"] for kind, (headers, _) in DATACACHE_COLUMNS.items()},
 }
 
 

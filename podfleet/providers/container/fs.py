@@ -24,6 +24,8 @@ import docker.errors
 from podfleet.errors import InvalidError, NotFoundError, ProviderError
 from podfleet.providers.container.api import explain
 
+_EMPTY_RETRY_DELAYS = (0.05, 0.2, 0.5)
+
 
 class ContainerFilesystem:
     def __init__(self, client: docker.APIClient, container_id: str, binds: dict[str, tuple[str, bool]]) -> None:
@@ -47,13 +49,22 @@ class ContainerFilesystem:
         return None
 
     def _get(self, path: str) -> bytes:
-        try:
-            stream, _ = self.client.get_archive(self.container_id, path)
-            return b"".join(stream)
-        except docker.errors.NotFound:
-            raise NotFoundError(f"open {path}: no such file or directory") from None
-        except docker.errors.APIError as err:
-            raise ProviderError(f"reading {path} from the container: {explain(err)}") from err
+        # A tar is never empty (it ends in zero blocks): an empty body is podman reading a
+        # container whose storage its post-exit cleanup is unmounting; a moment later it reads.
+        for delay in (*_EMPTY_RETRY_DELAYS, None):
+            try:
+                stream, _ = self.client.get_archive(self.container_id, path)
+                data = b"".join(stream)
+            except docker.errors.NotFound:
+                raise NotFoundError(f"open {path}: no such file or directory") from None
+            except docker.errors.APIError as err:
+                raise ProviderError(f"reading {path} from the container: {explain(err)}") from err
+            if data or delay is None:
+                break
+            time.sleep(delay)
+        if not data:
+            raise ProviderError(f"reading {path} from the container: the engine sent an empty archive")
+        return data
 
     def _put_at(self, path: str, add: Callable[[tarfile.TarFile, PurePosixPath], None]) -> None:
         """Write the tar that `add(tar, relative path)` builds so that it lands at `path`.

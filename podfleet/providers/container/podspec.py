@@ -179,6 +179,11 @@ def plan_container(pod: Pod, container: Container, env: dict[str, str],
     host: dict[str, Any] = {
         "binds": [f"{src}:{dst}:{'ro' if ro else 'rw'}" for dst, (src, ro) in binds.items()],
         **limits_of(container),
+        # Argo's emissary is PID 1 of every container and forwards signals to the user's
+        # process; an init (podman's catatonit, docker-init) does the same here. Without
+        # it `sh -c "sleep 60"` is PID 1, ignores SIGTERM, and a deadline or a stop waits
+        # out the whole grace period.
+        "init": True,
     }
     if network_of:
         host["network_mode"] = f"container:{network_of}"

@@ -9,6 +9,7 @@ honouring `items`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path, PurePosixPath
@@ -29,7 +30,11 @@ async def pod_volumes(pod: Pod, dirs: PodDir, home: Path, lookup: Lookup | None)
         if (volume.config_map is not None or volume.secret is not None) and volume.name not in inlined:
             found[volume.name] = (str(await _from_store(pod, volume, dirs, lookup)), True)
             continue
-        path, read_only = volume_source(pod, volume, dirs, home)
+        if volume.persistent_volume_claim is not None:
+            # may materialise a dataset (podfleet.datacache): real I/O, off the event loop
+            path, read_only = await asyncio.to_thread(volume_source, pod, volume, dirs, home)
+        else:
+            path, read_only = volume_source(pod, volume, dirs, home)
         if volume.empty_dir is not None:
             # As on a node: any user of the pod may write an emptyDir (runAsUser ≠ root).
             os.chmod(path, 0o777)

@@ -118,6 +118,13 @@ def volume_source(pod: Pod, volume: Volume, dirs: PodDir, home: Path) -> tuple[P
                 raise InvalidError(f"volume {volume.name!r}: hostPath {path} does not exist")
         return path, False
     if volume.persistent_volume_claim is not None:
+        from podfleet.datacache.mount import dataset_volume
+
+        # A claim naming a Fluid Dataset is served from the dataset cache (podfleet.datacache).
+        served = dataset_volume(pod.metadata.annotations, str(volume.persistent_volume_claim.claim_name),
+                                str(volume.name), dirs.volume(volume.name))
+        if served is not None:
+            return served
         # A claim is a persistent folder per namespace/claim: it outlives pods, as a PVC does.
         path = home / "volumes" / pod.namespace / volume.persistent_volume_claim.claim_name
         path.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,12 @@ the same `PodRun` again on an adopted pod continues exactly where the last one s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import json
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from podfleet.artifacts.contract import ArtifactRepository
 from podfleet.artifacts.podconfig import pod_artifacts
+from podfleet.datacache.mount import DATASETS_ANNOTATION
 from podfleet.errors import PodfleetError
 from podfleet.executor import MAIN_CONTAINER, captures_result, collect_outputs, pod_template, stage_inputs
 from podfleet.executor.layout import workflow_name
@@ -117,7 +121,9 @@ class PodRun:
     async def _lifecycle(self) -> None:
         try:
             template = pod_template(self.pod)
-            plans = self._plan()
+            # Dataset volumes are materialised while planning (I/O): off the event loop.
+            datasets = DATASETS_ANNOTATION in (self.pod.metadata.annotations or {})
+            plans = await asyncio.to_thread(self._plan) if datasets else self._plan()
         except PodfleetError as err:
             self._finish(PodPhase.FAILED, "Error", err.message, TaskResult(error=err.message))
             return
@@ -205,6 +211,8 @@ class PodRun:
         if plan.name in self._waiters:
             return
         record = None if self.fresh else read_json(self.dirs.proc_file(plan.name))
+        if record is None and not self.fresh:
+            record = self._record_from_status_file(plan.name)
         tee_ref = None
         if record is None:
             self._prepare_fs(plan)
@@ -220,6 +228,28 @@ class PodRun:
             self._set_container(ContainerState(plan.name, started_at=started))
         self._refs[plan.name] = ref
         self._waiters[plan.name] = asyncio.ensure_future(self._watch(plan.name, ref, tee_ref, own=own))
+
+    def _record_from_status_file(self, name: str) -> dict[str, object] | None:
+        """A controller that died between spawning a sandbox and writing proc.json left no
+        record, but the sandbox's own status file (bwrap's --json-status-fd, created at
+        spawn) says whether it started: if its command got going, adopt it from there
+        rather than run it a second time; if it did not, start afresh on a clean root."""
+        status_file = self.dirs.exit_file(name)
+        if not status_file.exists():
+            return None
+        child = None
+        for line in status_file.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError, TypeError, ValueError):
+                child = int(json.loads(line)["child-pid"])
+                break
+        if child is None:
+            shutil.rmtree(self.dirs.root(name), ignore_errors=True)
+            status_file.unlink(missing_ok=True)
+            return None
+        record = {"sandbox": procs.ProcessRef(child, procs.start_ticks(child)).to_json(), "tee": None,
+                  "started_at": status_file.stat().st_mtime}
+        write_json(self.dirs.proc_file(name), record)
+        return record
 
     def _spawn(self, plan: ContainerPlan, tee: bool) -> tuple[ProcessRef, ProcessRef | None]:
         container = next(c for c in [*(self.pod.spec.init_containers or ()), *self.pod.spec.containers]
@@ -322,7 +352,13 @@ class PodRun:
     def _set_phase(self, phase: PodPhase) -> None:
         if self.status.phase != phase:
             self.status.phase = phase
-            self.persist()
+            if phase.completed:
+                self.persist()
+            else:
+                # Running is not written down: after a restart the container files
+                # (proc.json, exit.json) show it again, and the write is a third of a
+                # trivial pod's file-system cost.
+                self._notify(self.status)
 
     def _finish(self, phase: PodPhase, reason: str | None, message: str | None, result: TaskResult | None) -> None:
         self.status.reason = reason

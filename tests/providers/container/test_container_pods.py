@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,41 @@ def test_active_deadline_stops_the_pod(run) -> None:
     status = run(lambda p: run_to_end(p, pod))
     assert (status.phase, status.reason) == (PodPhase.FAILED, "DeadlineExceeded")
     assert status.message == "Pod was active on the node longer than the specified deadline"
+
+
+def test_a_stop_reaches_a_shell_that_would_ignore_sigterm_as_pid_1(run) -> None:
+    # Argo's emissary is PID 1 and forwards SIGTERM; `sh` as PID 1 would ignore it and
+    # be SIGKILLed (137) only when the grace period ends.
+    pod = make_pod("term", ["sh", "-c", "sleep 60"], template={"container": {}}, activeDeadlineSeconds=1,
+                   terminationGracePeriodSeconds=5)
+    status = run(lambda p: run_to_end(p, pod))
+    assert (status.phase, status.reason) == (PodPhase.FAILED, "DeadlineExceeded")
+    assert status.container("main").exit_code == 143
+
+
+def test_an_exit_is_seen_once_the_files_of_the_container_are_readable(engine) -> None:
+    # Podman reports an exited container `stopped` while its cleanup unmounts the
+    # container's storage (reads then get empty archives), and `exited` after it.
+    from podfleet.providers.container.api import EngineAPI
+    from podfleet.providers.container.fs import ContainerFilesystem
+    from podfleet.providers.container.watch import wait_exit
+
+    async def body() -> tuple[str, bytes]:
+        api = EngineAPI(engine)
+        cid = ""
+        try:
+            cid = str((await api.call(api.client.create_container, "alpine:3.23",
+                                      ["sh", "-c", "sleep 0.5; echo seen > /tmp/f"]))["Id"])
+            await api.call(api.client.start, cid)
+            info = await wait_exit(api, cid)
+            data = await asyncio.to_thread(ContainerFilesystem(api.client, cid, {}).read_file, "/tmp/f")
+            return str(info["State"]["Status"]), data
+        finally:
+            if cid:
+                await api.call(api.client.remove_container, cid, force=True)
+            api.close()
+
+    assert asyncio.run(body()) == ("exited", b"seen\n")
 
 
 def test_run_as_user_and_cpu_pids_limits_are_applied(run) -> None:

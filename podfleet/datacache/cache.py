@@ -1,0 +1,322 @@
+"""The read-through chunk cache in front of a dataset's store.
+
+Objects are cut into fixed-size chunks (4 MiB, JuiceFS's block size). A chunk lives
+in one tier as `<tier>/<object id>/<version id>/<index>.<crc32>`: the version id
+hashes the object's ETag and size, so a changed object gets new chunks and an old
+one is never served for it; the crc32 in the name is checked on every read, so a
+corrupt chunk is dropped and fetched again instead of being served.
+
+Concurrency: one fetch per chunk however many readers want it, in this process or
+another — the fetch happens under an exclusive `flock` on the chunk's lock file and
+the waiters find the chunk on disk when they get the lock. Large objects are fetched
+with several range requests in parallel (`workers`).
+
+Tiers are filled top first (MEM, then SSD, then HDD). When a tier's usage passes its
+`high` watermark its least recently used chunks move down a tier (or leave the cache
+from the last one) until usage is at or below `low` — Alluxio's semantics. Reads
+return the bytes they fetched, so eviction racing a reader never corrupts a read.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from podfleet.datacache.ufs import ObjectInfo, Ufs, UfsError
+
+log = logging.getLogger("podfleet.datacache")
+
+CHUNK_SIZE = 4 * 1024 * 1024
+DEFAULT_HIGH, DEFAULT_LOW = 0.95, 0.7
+
+
+@dataclass
+class Tier:
+    medium: str
+    path: Path
+    quota: int | None = None
+    high: float = DEFAULT_HIGH
+    low: float = DEFAULT_LOW
+
+
+@dataclass
+class Counters:
+    fetches: int = 0            # range requests sent to the store
+    fetched_bytes: int = 0
+    hits: int = 0
+    corrupt: int = 0            # chunks found damaged and fetched again
+    evicted: int = 0
+    demoted: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: int) -> None:
+        with self.lock:
+            for name, value in deltas.items():
+                setattr(self, name, getattr(self, name) + value)
+
+
+def object_id(source: str, path: str) -> str:
+    return hashlib.sha1(f"{source}\0{path}".encode()).hexdigest()[:20]
+
+
+def version_id(info: ObjectInfo) -> str:
+    return hashlib.sha1(f"{info.etag}\0{info.size}".encode()).hexdigest()[:12]
+
+
+def chunk_count(size: int, chunk_size: int) -> int:
+    return (size + chunk_size - 1) // chunk_size
+
+
+class ChunkCache:
+    """A cache over `tiers`; with no tiers every read goes to the store (ThinRuntime)."""
+
+    def __init__(self, tiers: list[Tier], *, chunk_size: int = CHUNK_SIZE, workers: int = 8) -> None:
+        self.tiers = tiers
+        self.chunk_size = chunk_size
+        self.workers = max(1, workers)
+        self.counters = Counters()
+        self._evict_lock = threading.Lock()
+        self._written_since_scan = [0] * len(tiers)
+        self._usage: list[int | None] = [None] * len(tiers)
+
+    # -- reading -------------------------------------------------------------------------
+    def read_object(self, ufs: Ufs, source: str, info: ObjectInfo,
+                    sink: Callable[[int, bytes], None] | None = None,
+                    progress: Callable[[int], None] | None = None) -> None:
+        """Every chunk of `info`, in parallel; `sink(offset, data)` receives them (any order)."""
+        count = chunk_count(info.size, self.chunk_size)
+        if count == 0:
+            return
+
+        def one(index: int) -> None:
+            data = self.chunk(ufs, source, info, index)
+            if sink is not None:
+                sink(index * self.chunk_size, data)
+            if progress is not None:
+                progress(len(data))
+
+        if count == 1 or self.workers == 1:
+            for index in range(count):
+                one(index)
+            return
+        with ThreadPoolExecutor(min(self.workers, count), thread_name_prefix="datacache") as pool:
+            # list(): the first failure (store down) is raised here, the rest are not waited for long
+            futures = [pool.submit(one, i) for i in range(count)]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+    def chunk(self, ufs: Ufs, source: str, info: ObjectInfo, index: int) -> bytes:
+        start = index * self.chunk_size
+        end = min(info.size, start + self.chunk_size)
+        if not self.tiers:
+            return self._fetch(ufs, info, start, end)
+        cached = self._cached(source, info, index, end - start)
+        if cached is not None:
+            return cached
+        home = self._dir(0, source, info)
+        home.mkdir(parents=True, exist_ok=True)
+        with _locked(home / f"{index}.lock"):
+            cached = self._cached(source, info, index, end - start)
+            if cached is not None:
+                return cached
+            data = self._fetch(ufs, info, start, end)
+            name = f"{index}.{zlib.crc32(data):08x}"
+            tmp = home / f".{name}.{uuid.uuid4().hex[:8]}"
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, home / name)
+            except OSError as err:
+                tmp.unlink(missing_ok=True)
+                if err.errno != errno.ENOSPC:
+                    raise
+                log.warning("cache tier %s is full; serving %s uncached", self.tiers[0].path, info.path)
+                return data
+        self._wrote(0, len(data))
+        return data
+
+    def _fetch(self, ufs: Ufs, info: ObjectInfo, start: int, end: int) -> bytes:
+        data = ufs.read(info, start, end)
+        if len(data) != end - start:
+            raise UfsError(f"read {ufs.where.rstrip('/')}/{info.path}: got {len(data)} bytes of "
+                           f"{end - start} at offset {start}")
+        self.counters.add(fetches=1, fetched_bytes=len(data))
+        return data
+
+    def _cached(self, source: str, info: ObjectInfo, index: int, length: int) -> bytes | None:
+        for level in range(len(self.tiers)):
+            path = self._find(self._dir(level, source, info), index)
+            if path is None:
+                continue
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue  # evicted meanwhile
+            want = path.name.split(".", 1)[1]
+            if len(data) != length or f"{zlib.crc32(data):08x}" != want:
+                log.warning("cache chunk %s is corrupt (%d bytes, crc mismatch); fetching it again", path, len(data))
+                self.counters.add(corrupt=1)
+                path.unlink(missing_ok=True)
+                continue
+            try:
+                os.utime(path)  # LRU: recently read
+            except OSError:
+                pass
+            self.counters.add(hits=1)
+            return data
+        return None
+
+    @staticmethod
+    def _find(directory: Path, index: int) -> Path | None:
+        prefix = f"{index}."
+        try:
+            names = os.listdir(directory)
+        except FileNotFoundError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and not name.endswith(".lock"):
+                return directory / name
+        return None
+
+    def _dir(self, level: int, source: str, info: ObjectInfo) -> Path:
+        return self.tiers[level].path / object_id(source, info.path) / version_id(info)
+
+    # -- what is cached ------------------------------------------------------------------
+    def cached_bytes(self, source: str, info: ObjectInfo) -> int:
+        total = 0
+        for level in range(len(self.tiers)):
+            directory = self._dir(level, source, info)
+            try:
+                entries = list(os.scandir(directory))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if _is_chunk(entry.name):
+                    try:
+                        total += entry.stat().st_size
+                    except FileNotFoundError:
+                        pass
+        return total
+
+    def usage(self, level: int) -> int:
+        return sum(size for _, size, _ in _chunks(self.tiers[level].path))
+
+    # -- eviction ------------------------------------------------------------------------
+    def _wrote(self, level: int, size: int) -> None:
+        tier = self.tiers[level]
+        if tier.quota is None:
+            return
+        with self._evict_lock:
+            self._written_since_scan[level] += size
+            known = self._usage[level]
+            # Rescan when our own estimate crosses the watermark, or after a quota's worth of
+            # writes (other processes write too).
+            if known is not None and known + self._written_since_scan[level] <= tier.high * tier.quota \
+                    and self._written_since_scan[level] < tier.quota // 8:
+                return
+            self._enforce(level)
+
+    def enforce(self) -> None:
+        """Bring every tier back under its high watermark (after DataLoad, on reconcile)."""
+        with self._evict_lock:
+            for level in range(len(self.tiers)):
+                self._enforce(level)
+
+    def _enforce(self, level: int) -> None:
+        tier = self.tiers[level]
+        self._written_since_scan[level] = 0
+        if tier.quota is None:
+            return
+        tier.path.mkdir(parents=True, exist_ok=True)
+        with _locked(tier.path / ".evict.lock"):
+            chunks = list(_chunks(tier.path))
+            used = sum(size for _, size, _ in chunks)
+            if used > tier.high * tier.quota:
+                target = tier.low * tier.quota
+                for path, size, _ in sorted(chunks, key=lambda c: c[2]):
+                    if used <= target:
+                        break
+                    if level + 1 < len(self.tiers):
+                        self._demote(level, path)
+                    else:
+                        path.unlink(missing_ok=True)
+                        self.counters.add(evicted=1)
+                    used -= size
+            self._usage[level] = used
+        if level + 1 < len(self.tiers):
+            self._enforce(level + 1)
+
+    def _demote(self, level: int, path: Path) -> None:
+        relative = path.relative_to(self.tiers[level].path)
+        target = self.tiers[level + 1].path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(path, target)
+        except OSError:
+            try:
+                shutil.copyfile(path, target.with_name("." + target.name))
+                os.replace(target.with_name("." + target.name), target)
+                path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                return
+        self.counters.add(demoted=1)
+
+
+def _is_chunk(name: str) -> bool:
+    return not name.startswith(".") and not name.endswith(".lock") and "." in name
+
+
+def _chunks(root: Path) -> Iterator[tuple[Path, int, float]]:
+    """(path, size, last use) of every chunk under a tier."""
+    try:
+        objects = list(os.scandir(root))
+    except FileNotFoundError:
+        return
+    for obj in objects:
+        if not obj.is_dir():
+            continue
+        for version in os.scandir(obj.path):
+            if not version.is_dir():
+                continue
+            for entry in os.scandir(version.path):
+                if _is_chunk(entry.name):
+                    try:
+                        st = entry.stat()
+                    except FileNotFoundError:
+                        continue
+                    yield Path(entry.path), st.st_size, st.st_mtime
+
+
+class _locked:
+    """An exclusive flock on `path` (between threads too: each holder opens its own file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> _locked:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+__all__ = ["ChunkCache", "Tier", "Counters", "CHUNK_SIZE", "object_id", "version_id", "chunk_count"]

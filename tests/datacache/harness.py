@@ -1,0 +1,215 @@
+"""Test pieces: an S3-protocol server (moto) on loopback, a TCP proxy in front of it that
+can be throttled (a token bucket shared by every connection) and stopped/started (the
+store going down), and the seed's Fluid documents scaled to this machine."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+
+from cli import SEED, seed_workflows  # noqa: E402
+
+ACCESS, SECRET = "AKIDDATACACHETEST", "dAtAcAcHe-SeCrEt-42"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class TokenBucket:
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.tokens = 0.0
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> None:
+        if not self.rate:
+            return
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.rate * 0.05, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= n:
+                    self.tokens -= n
+                    return
+                wait = (n - self.tokens) / self.rate
+            time.sleep(min(wait, 0.05))
+
+
+class Proxy:
+    """127.0.0.1:port → upstream, at most `rate` bytes/s downstream in total."""
+
+    def __init__(self, upstream_port: int, rate: float | None = None) -> None:
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.bucket = TokenBucket(rate)
+        self._listener: socket.socket | None = None
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(128)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        """The store goes down: no new connections, open ones are cut."""
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() thread
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            for conn in list(self._conns):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                conn.close()
+            self._conns.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self.upstream))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns.update((client, server))
+            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, throttle: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if throttle:
+                    self.bucket.take(len(data))
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+@dataclass
+class S3:
+    endpoint: str
+    port: int
+
+    def client(self) -> Any:
+        from botocore.config import Config
+
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=ACCESS,
+                            aws_secret_access_key=SECRET, region_name="us-east-1",
+                            config=Config(s3={"addressing_style": "path"}))
+
+    def put(self, bucket: str, key: str, data: bytes) -> None:
+        client = self.client()
+        try:
+            client.create_bucket(Bucket=bucket)
+        except client.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        client.put_object(Bucket=bucket, Key=key, Body=data)
+
+
+def moto_server() -> Iterator[S3]:
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield S3(f"http://127.0.0.1:{port}", port)
+    finally:
+        server.stop()
+
+
+def payload(size: int, seed: int = 7) -> bytes:
+    """Deterministic, incompressible-looking bytes (a zero file would hide misplaced chunks)."""
+    block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += hashlib.sha256(block[:64] + i.to_bytes(8, "big")).digest() + block[32:65536]
+        i += 1
+    return bytes(out[:size])
+
+
+def _block(lines: list[str], start: int, stop: str | None) -> str:
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    out = []
+    for line in lines[start:]:
+        if stop is not None and line.strip() == stop:
+            break
+        if stop is None and line.strip() and len(line) - len(line.lstrip()) < indent:
+            break
+        out.append(line[indent:])
+    return "\n".join(out).rstrip() + "\n"
+
+
+def seed_fluid(endpoint: str, bucket: str, *, fix_dash: bool = True) -> tuple[str, str, str]:
+    """(dataset.yaml, dataload.yaml, argo-test.yaml) from the seed, pointed at `endpoint`."""
+    lines = SEED.read_text().splitlines()
+    first = next(i for i, l in enumerate(lines) if l.strip() == "apiVersion: v1" and "Secret" in lines[i + 1])
+    dataset = _block(lines, first, "Note")
+    dataset = re.sub(r"(fs\.oss\.accessKeyId): \*+", rf"\1: {ACCESS}", dataset)
+    dataset = re.sub(r"(fs\.oss\.accessKeySecret): \*+", rf"\1: {SECRET}", dataset)
+    dataset = dataset.replace("oss://oss-bucket-name/", f"oss://{bucket}/")
+    dataset = dataset.replace("oss-cn-shanghai-internal.aliyuncs.com", endpoint)
+    if fix_dash:
+        dataset = dataset.replace("-mediumtype:", "- mediumtype:")
+    load_at = next(i for i, l in enumerate(lines) if l.strip() == "kind: DataLoad") - 1
+    dataload = _block(lines, load_at, "2. Check the progress of data preloading on DataLoad.")
+    workflow = next(d for d in seed_workflows() if "parallelism-fluid" in d)
+    return dataset, dataload, workflow
+
+
+def clear_shm(home: Path) -> None:
+    tag = hashlib.sha1(str(Path(home).resolve()).encode()).hexdigest()[:10]
+    shutil.rmtree(f"/dev/shm/podfleet-{tag}", ignore_errors=True)
+
+
+__all__ = ["Proxy", "S3", "moto_server", "payload", "seed_fluid", "clear_shm", "free_port", "ACCESS", "SECRET"]
