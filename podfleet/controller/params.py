@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from podfleet.controller.context import Pass
+from podfleet.controller.context import Pass, spec_derived
 from podfleet.controller.text import substitute, substitute_object
 from podfleet.errors import InvalidError
 
@@ -126,7 +126,28 @@ def _arg_artifact(args: dict[str, Any] | None, name: str) -> dict[str, Any] | No
 
 
 def process_args(p: Pass, tmpl: dict[str, Any], args: dict[str, Any] | None, local: dict[str, str]) -> dict[str, Any]:
-    """The template with its inputs bound from `args` and globals/locals/inputs substituted."""
+    """The template with its inputs bound from `args` and globals/locals/inputs substituted.
+
+    Steps and DAG templates are processed again on every pass while they run, and a
+    10,000-step template costs two JSON round trips each time. The result is a pure
+    function of (template, args, locals, globals), so for the spec's own templates it is
+    kept with the spec's other derived facts (see specmemo), one entry per template,
+    and reused while those inputs are the same.
+    """
+    derived = spec_derived(p, tmpl) if ("steps" in tmpl or "dag" in tmpl) else None
+    if derived is None:
+        return _process_args(p, tmpl, args, local)
+    key = json.dumps([args, local, p.globals], sort_keys=True, default=str)
+    slot = ("process-args", id(tmpl))
+    hit = derived.get(slot)
+    if hit is not None and hit[0] == key:
+        return hit[1]  # type: ignore[no-any-return]
+    result = _process_args(p, tmpl, args, local)
+    derived[slot] = (key, result)
+    return result
+
+
+def _process_args(p: Pass, tmpl: dict[str, Any], args: dict[str, Any] | None, local: dict[str, str]) -> dict[str, Any]:
     tmpl = dict(tmpl)
     inputs = dict(tmpl.get("inputs") or {})
     new_params = []
