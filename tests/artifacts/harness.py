@@ -7,8 +7,6 @@ provider, executor — so what the tests read back is what `podfleet get -o yaml
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +16,10 @@ import boto3
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-
-from cli import seed_workflows  # noqa: E402
+from tests.e2e.cli import seed_workflows
+from tests.loopback import free_port, moto_s3  # noqa: F401 (free_port is re-exported to the tests)
 
 ACCESS_KEY, SECRET_KEY = "AKIDPODFLEETTEST", "pOdFlEeT-SeCrEt-VaLuE-42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -58,18 +49,8 @@ class S3Server:
 
 @pytest.fixture(scope="session")
 def s3() -> Iterator[S3Server]:
-    from moto.server import ThreadedMotoServer
-
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield S3Server(f"http://127.0.0.1:{port}", port)
-    finally:
-        server.stop()
+    with moto_s3() as (endpoint, port):
+        yield S3Server(endpoint, port)
 
 
 def oss_objects(endpoint: str, bucket: str, *, secret_name: str = "my-bucket-credentials",

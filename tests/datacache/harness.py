@@ -8,7 +8,6 @@ import hashlib
 import re
 import shutil
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,18 +17,12 @@ from typing import Any
 
 import boto3
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from tests.e2e.cli import SEED, seed_workflows
+from tests.loopback import free_port, moto_s3
 
-from cli import SEED, seed_workflows  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 ACCESS, SECRET = "AKIDDATACACHETEST", "dAtAcAcHe-SeCrEt-42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class TokenBucket:
@@ -153,18 +146,8 @@ class S3:
 
 
 def moto_server() -> Iterator[S3]:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield S3(f"http://127.0.0.1:{port}", port)
-    finally:
-        server.stop()
+    with moto_s3() as (endpoint, port):
+        yield S3(endpoint, port)
 
 
 def payload(size: int, seed: int = 7) -> bytes:

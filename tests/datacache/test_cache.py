@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import S3, Proxy, moto_server, payload
+from tests.datacache.harness import S3, Proxy, moto_server, payload
 
 from podfleet.datacache.cache import ChunkCache, Tier
 from podfleet.datacache.ufs import ObjectInfo, S3Ufs, UfsError

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import ACCESS, SECRET, S3, Proxy, clear_shm, moto_server, payload
+from tests.datacache.harness import ACCESS, SECRET, S3, Proxy, clear_shm, moto_server, payload
 
 from cli import podfleet, write
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import S3, clear_shm, moto_server, payload, seed_fluid
+from tests.datacache.harness import S3, clear_shm, moto_server, payload, seed_fluid
 
 from cli import podfleet, write
 
