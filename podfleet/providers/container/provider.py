@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import threading
 import time
@@ -27,7 +26,7 @@ from podfleet.providers.container.pulls import ImagePuller
 from podfleet.providers.container.runner import CacheHooks, PodRun, RunContext, remove_pod_containers
 from podfleet.providers.contract import PodPhase, PodStatus
 from podfleet.providers.events import PodEvents
-from podfleet.providers.process.state import PodDir, clone_status, read_json, status_from_json, write_json
+from podfleet.providers.process.state import PodDir, clone_status, pod_keys, read_json, status_from_json, write_json
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.providers.container")
@@ -96,7 +95,7 @@ class ContainerProvider:
 
     async def list_pods(self) -> list[PodStatus]:
         self._adopt()
-        found = [await self.get_pod_status(ns, name) for ns, name in self._pod_keys()]
+        found = [await self.get_pod_status(ns, name) for ns, name in pod_keys(self.home)]
         return [s for s in found if s is not None]
 
     def logs(self, namespace: str, name: str, container: str = "main", follow: bool = False) -> AsyncIterator[str]:
@@ -145,17 +144,6 @@ class ContainerProvider:
             return
         await remove_pod_containers(api, found)
 
-    def _pod_keys(self) -> list[tuple[str, str]]:
-        root = self.home / "pods"
-        keys: list[tuple[str, str]] = []
-        if not root.is_dir():
-            return keys
-        for ns in sorted(os.listdir(root)):
-            ns_dir = root / ns
-            if ns_dir.is_dir():
-                keys += [(ns, n) for n in sorted(os.listdir(ns_dir)) if (ns_dir / n / "pod.json").exists()]
-        return keys
-
     def _adopt(self) -> None:
         """Once per provider: resume every unfinished pod found on disk, start the cache reconcile."""
         if self._adopted or self._closed:
@@ -164,7 +152,7 @@ class ContainerProvider:
         run_caches = getattr(self.ctx.caches, "run", None)
         if run_caches is not None:
             self._cache_task = asyncio.ensure_future(run_caches(self.puller, self.ctx.lookup))
-        for namespace, name in self._pod_keys():
+        for namespace, name in pod_keys(self.home):
             if (namespace, name) in self._runs:
                 continue
             dirs = PodDir(self.home, namespace, name)

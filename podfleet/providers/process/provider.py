@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from podfleet.providers.events import PodEvents
 from podfleet.providers.process import cgroups
 from podfleet.providers.process.runner import PodRun, RunnerConfig
 from podfleet.providers.process.sandbox import SandboxMode, detect_mode
-from podfleet.providers.process.state import PodDir, clone_status, read_json, status_from_json, write_json
+from podfleet.providers.process.state import PodDir, clone_status, pod_keys, read_json, status_from_json, write_json
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.providers.process")
@@ -113,7 +112,7 @@ class ProcessProvider:
     async def list_pods(self) -> list[PodStatus]:
         self._adopt()
         found: list[PodStatus] = []
-        for namespace, name in self._pod_keys():
+        for namespace, name in pod_keys(self.home):
             status = await self.get_pod_status(namespace, name)
             if status is not None:
                 found.append(status)
@@ -150,23 +149,12 @@ class ProcessProvider:
     def _on_change(self, status: PodStatus) -> None:
         self._events.publish(status)
 
-    def _pod_keys(self) -> list[tuple[str, str]]:
-        root = self.home / "pods"
-        keys: list[tuple[str, str]] = []
-        if not root.is_dir():
-            return keys
-        for ns in sorted(os.listdir(root)):
-            ns_dir = root / ns
-            if ns_dir.is_dir():
-                keys += [(ns, name) for name in sorted(os.listdir(ns_dir)) if (ns_dir / name / "pod.json").exists()]
-        return keys
-
     def _adopt(self) -> None:
         """Once per provider: resume every unfinished pod found on disk."""
         if self._adopted or self._closed:
             return
         self._adopted = True
-        for namespace, name in self._pod_keys():
+        for namespace, name in pod_keys(self.home):
             if (namespace, name) in self._runs:
                 continue
             dirs = PodDir(self.home, namespace, name)

@@ -16,13 +16,24 @@ from __future__ import annotations
 
 import json
 import os
-import copy
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from podfleet.providers.events import copy_status as clone_status
 from podfleet.providers.contract import ContainerState, PodPhase, PodStatus, TaskResult
+
+
+def pod_keys(home: Path) -> list[tuple[str, str]]:
+    """(namespace, name) of every pod folder under `home` that holds a manifest, sorted."""
+    root = home / "pods"
+    keys: list[tuple[str, str]] = []
+    if not root.is_dir():
+        return keys
+    for ns in sorted(os.listdir(root)):
+        ns_dir = root / ns
+        if ns_dir.is_dir():
+            keys += [(ns, name) for name in sorted(os.listdir(ns_dir)) if (ns_dir / name / "pod.json").exists()]
+    return keys
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -112,4 +123,4 @@ def status_from_json(data: dict[str, Any]) -> PodStatus:
     )
 
 
-__all__ = ["PodDir", "clone_status", "write_json", "read_json", "exit_code_of", "status_to_json", "status_from_json"]
+__all__ = ["PodDir", "pod_keys", "clone_status", "write_json", "read_json", "exit_code_of", "status_to_json", "status_from_json"]
