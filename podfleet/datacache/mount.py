@@ -6,7 +6,8 @@ dataset's plan without credential values, or `{"error": …}` when the claim nam
 dataset that cannot be served) and `podfleet.io/dataset-secrets` (claim → the option
 values of each mount, credentials included; kept like `podfleet.io/artifact-secrets`,
 in owner-only pod manifests, never printed). `dataset_volume` turns that into the
-read-only folder to bind; claims not named there are ordinary PVC folders.
+read-only folder to bind — a FUSE mountpoint or a materialised folder, see fusemount.py
+— and claims not named there are ordinary PVC folders.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from podfleet.datacache.fusemount import fuse_view, mount_mode
 from podfleet.datacache.materialise import private_copy, shared_view
 from podfleet.datacache.plan import DatasetPlan
 from podfleet.errors import InvalidError, PodfleetError
 
 DATASETS_ANNOTATION = "podfleet.io/datasets"
 SECRETS_ANNOTATION = "podfleet.io/dataset-secrets"
-MOUNT_MODE = "materialise"
 
 
 def _json(annotations: dict[str, str], key: str) -> dict[str, Any]:
@@ -58,7 +59,13 @@ def dataset_volume(annotations: dict[str, str] | None, claim: str, volume: str,
     if plan is None:
         return None
     try:
-        path = shared_view(plan) if plan.cached else private_copy(plan, private_dir)
+        # ThinRuntime has no cache to serve from: its pods keep their own copy read from the store.
+        if not plan.cached:
+            path = private_copy(plan, private_dir)
+        elif mount_mode() == "fuse":
+            path = fuse_view(plan)
+        else:
+            path = shared_view(plan)
     except PodfleetError as err:
         raise InvalidError(f'volume {volume!r}: dataset "{plan.name}": {err.message}') from None
     except OSError as err:
@@ -66,4 +73,4 @@ def dataset_volume(annotations: dict[str, str] | None, claim: str, volume: str,
     return path, True
 
 
-__all__ = ["dataset_volume", "claimed_dataset", "DATASETS_ANNOTATION", "SECRETS_ANNOTATION", "MOUNT_MODE"]
+__all__ = ["dataset_volume", "claimed_dataset", "DATASETS_ANNOTATION", "SECRETS_ANNOTATION", "mount_mode"]

@@ -20,9 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from podfleet.datacache.fusemount import unmount_orphans
 from podfleet.datacache.materialise import listing
 from podfleet.datacache.model import CACHE_RUNTIMES, RUNTIME_KINDS, DataLoad, runtime_spec
-from podfleet.datacache.mount import MOUNT_MODE
+from podfleet.datacache.mount import mount_mode
 from podfleet.datacache.plan import DatasetPlan, find_runtime, plan_dataset, tier_layout
 from podfleet.datacache.ufs import ObjectInfo
 from podfleet.errors import ConflictError, NotFoundError, PodfleetError
@@ -106,8 +107,12 @@ class Reconciler:
         for kind in RUNTIME_KINDS:
             for runtime in await self.store.list(kind, None):
                 await self._runtime(runtime)
-        for dataset in await self.store.list("Dataset", None):
+        datasets = await self.store.list("Dataset", None)
+        for dataset in datasets:
             await self._dataset(dataset)
+        # A deleted Dataset's FUSE mounts go with it (pods still running keep their bind until they end).
+        unmount_orphans(self.home, {(d["metadata"].get("namespace") or "default", d["metadata"]["name"])
+                                    for d in datasets})
         busy = False
         for load in await self.store.list("DataLoad", None):
             busy = await self._dataload(load) or busy
@@ -122,7 +127,7 @@ class Reconciler:
         cached = runtime["kind"] in CACHE_RUNTIMES
         levels = spec.tieredstore.levels if spec.tieredstore else []
         status: dict[str, Any] = {
-            "valueFile": "", "mountMode": MOUNT_MODE,
+            "valueFile": "", "mountMode": mount_mode(),
             "desiredWorkerNumberScheduled": replicas, "currentWorkerNumberScheduled": replicas if dataset else 0,
             "workerNumberReady": replicas if dataset else 0, "masterNumberReady": 1 if dataset else 0,
             "tiers": [{"mediumtype": t["medium"], "location": t["path"], "quota": t["quota"], "high": t["high"],
@@ -150,7 +155,7 @@ class Reconciler:
         meta = dataset["metadata"]
         ns, name = meta.get("namespace") or "default", meta["name"]
         old = dataset.get("status") or {}
-        status: dict[str, Any] = {"mountMode": MOUNT_MODE}
+        status: dict[str, Any] = {"mountMode": mount_mode()}
         try:
             plan = await plan_dataset(self.lookup, self.home, ns, dataset)
         except PodfleetError as err:

@@ -13,6 +13,7 @@ import pytest
 from tests.datacache.harness import ACCESS, SECRET, S3, Proxy, clear_shm, moto_server, payload
 
 from cli import podfleet, write
+from podfleet.datacache.fusemount import MODE_ENV
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,9 @@ def test_store_stops_mid_dataload_then_a_rerun_completes(s3: S3, home: Path, tmp
 
 
 def test_pod_reading_an_uncached_file_while_the_store_is_down_fails_with_io_error(
-        s3: S3, home: Path, tmp_path: Path) -> None:
+        s3: S3, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The materialise mode names the file and the cause in the pod's message (test_fuse.py covers FUSE).
+    monkeypatch.setenv(MODE_ENV, "materialise")
     s3.put("outage", "warm.dat", payload(1024 * 1024, seed=1))
     s3.put("outage", "cold.dat", payload(1024 * 1024, seed=2))
     proxy = Proxy(s3.port)
