@@ -4,8 +4,9 @@ store) and once through a JindoRuntime preloaded by a DataLoad.
 
 The cap: a token-bucket TCP proxy on 127.0.0.1 in front of moto's S3 server; every
 connection draws from one bucket, so the store's total bandwidth is `--mbps` MB/s, as a
-bucket's shared bandwidth is. Pods run with `--provider process` (the mount mode is
-"materialise": files are assembled before the pod starts, see podfleet/datacache).
+bucket's shared bandwidth is. Pods run with `--provider process`; the cached side reads
+over FUSE where /dev/fuse is usable (else materialised files; `PODFLEET_DATASET_MOUNT`
+forces either), the ThinRuntime side reads the store directly.
 
     python3 bench/dataset_cache.py                   # 20 pods × 128 MiB at 200 MB/s
     python3 bench/dataset_cache.py --size-mib 1024   # the 1 GiB (slow: ~2 min baseline)
@@ -23,11 +24,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "datacache"))
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO))
 
-from cli import podfleet, write  # noqa: E402
-from harness import Proxy, clear_shm, moto_server, payload, seed_fluid  # noqa: E402
+from tests.datacache.harness import Proxy, clear_shm, moto_server, payload, seed_fluid  # noqa: E402
+from tests.e2e.cli import podfleet, write  # noqa: E402
 
 
 def wait_phase(home: Path, kind: str, name: str, phases: tuple[str, ...], timeout: float = 600) -> str:
