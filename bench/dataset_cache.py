@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from podfleet.datacache.fusemount import unmount_all  # noqa: E402
 from tests.datacache.harness import Proxy, clear_shm, moto_server, payload, seed_fluid  # noqa: E402
 from tests.e2e.cli import podfleet, write  # noqa: E402
 
@@ -104,14 +105,19 @@ def main() -> None:
                     print(f"{label:26s} {args.pods} pods × {args.size_mib} MiB: {results[label]:7.1f} s{extra}",
                           flush=True)
                     if "Jindo" in label:
-                        view = next((home / "datacache" / "argo" / "serverless-data" / "views").glob("*/test.dat"))
+                        served = home / "datacache" / "argo" / "serverless-data"
+                        # what the pods read: the FUSE mount, or the materialised view
+                        view = next(p for pattern in ("fuse/*/test.dat", "views/*/test.dat")
+                                    for p in served.glob(pattern))
                         local = tmp / "local-copy.dat"
                         local.write_bytes(view.read_bytes())
                         cached_rate, local_rate = read_rate(view), read_rate(local)
                         results["read ratio"] = cached_rate / local_rate
-                        print(f"read from the cache's view {cached_rate:8.0f} MB/s, same file on local disk "
+                        print(f"read through what pods mount ({view.parent.parent.name}) {cached_rate:8.0f} MB/s, "
+                              f"same file on local disk "
                               f"{local_rate:8.0f} MB/s: {100 * cached_rate / local_rate:.0f}%")
                 finally:
+                    unmount_all(home)
                     clear_shm(home)
         proxy.stop()
         thin, cached = results["ThinRuntime (no cache)"], results["JindoRuntime, preloaded"]
