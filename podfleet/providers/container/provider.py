@@ -10,35 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import threading
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from podfleet.artifacts.contract import ArtifactRepository
 from podfleet.artifacts.local import LocalArtifactRepository
-from podfleet.errors import InvalidError, NotFoundError, ProviderError
+from podfleet.errors import NotFoundError, ProviderError
 from podfleet.providers.container.api import EngineAPI
 from podfleet.providers.container.engine import Engine, discover, why_not
 from podfleet.providers.container.podspec import Lookup, container_name, pod_label
 from podfleet.providers.container.pulls import ImagePuller
 from podfleet.providers.container.runner import CacheHooks, PodRun, RunContext, remove_pod_containers
-from podfleet.providers.contract import PodPhase, PodStatus
-from podfleet.providers.events import PodEvents
-from podfleet.providers.process.state import PodDir, clone_status, pod_keys, read_json, status_from_json, write_json
+from podfleet.providers.contract import PodStatus
+from podfleet.providers.podfolders import PodFolderProvider
+from podfleet.providers.podstate import PodDir
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.providers.container")
 
 
-class ContainerProvider:
+class ContainerProvider(PodFolderProvider):
     name = "container"
 
     def __init__(self, home: Path, *, engine: Engine | None = None, repository: ArtifactRepository | None = None,
                  lookup: Lookup | None = None, caches: CacheHooks | None = None,
                  sidecar_grace: float = 2.0, keep_containers: bool = False) -> None:
-        self.home = Path(home)
+        super().__init__(home)
         engine = engine or discover()
         if engine is None:
             raise ProviderError(f"the container provider needs a container engine: {why_not()}. "
@@ -52,90 +51,28 @@ class ContainerProvider:
             api=self.api, puller=self.puller, home=self.home,
             repository=repository if repository is not None else LocalArtifactRepository(self.home / "artifacts"),
             lookup=lookup, caches=caches, sidecar_grace=sidecar_grace, keep_containers=keep_containers)
-        self._runs: dict[tuple[str, str], PodRun] = {}
-        self._events = PodEvents()
-        self._adopted = False
-        self._closed = False
         self._cache_task: asyncio.Task[None] | None = None
 
-    # -- contract ---------------------------------------------------------------------
-    async def create_pod(self, pod: Pod) -> None:
-        self._adopt()
-        if not pod.metadata.name:
-            raise InvalidError("pod has no metadata.name")
-        key = (pod.namespace, pod.name)
-        dirs = PodDir(self.home, *key)
-        if key in self._runs or dirs.manifest.exists():
-            return
-        dirs.path.mkdir(parents=True, exist_ok=True)
-        write_json(dirs.manifest, pod.dump())
-        status = PodStatus(namespace=pod.namespace, name=pod.name, phase=PodPhase.PENDING, started_at=time.time(),
-                           labels=dict(pod.metadata.labels or {}), annotations=dict(pod.metadata.annotations or {}))
-        self._launch(pod, dirs, status, fresh=True).persist()
+    def _new_run(self, pod: Pod, dirs: PodDir, status: PodStatus, *, fresh: bool) -> PodRun:
+        return PodRun(pod, dirs, self.ctx, status, self._on_change, fresh=fresh)
 
-    async def delete_pod(self, namespace: str, name: str, grace_period_seconds: float | None = None) -> None:
-        self._adopt()
-        key = (namespace, name)
-        run = self._runs.get(key)
-        if run is not None and run.task is not None and not run.task.done():
-            grace = run.grace if grace_period_seconds is None else float(grace_period_seconds)
-            run.request_stop("Deleted", "pod deleted", grace)
-            await asyncio.shield(run.task)
-        self._runs.pop(key, None)
-        await self._remove_by_label(namespace, name)
-        await asyncio.to_thread(shutil.rmtree, PodDir(self.home, namespace, name).path, True)
+    def _on_adopt(self) -> None:
+        """Start the ImageCache reconcile with the first look at the pods."""
+        run_caches = getattr(self.ctx.caches, "run", None)
+        if run_caches is not None:
+            self._cache_task = asyncio.ensure_future(run_caches(self.puller, self.ctx.lookup))
 
-    async def get_pod_status(self, namespace: str, name: str) -> PodStatus | None:
-        self._adopt()
-        run = self._runs.get((namespace, name))
-        if run is not None:
-            return clone_status(run.status)
-        data = read_json(PodDir(self.home, namespace, name).status_file)
-        return status_from_json(data) if data else None
+    def _extra_tasks(self) -> list[asyncio.Future[Any]]:
+        return [self._cache_task] if self._cache_task is not None else []
 
-    async def list_pods(self) -> list[PodStatus]:
-        self._adopt()
-        found = [await self.get_pod_status(ns, name) for ns, name in pod_keys(self.home)]
-        return [s for s in found if s is not None]
-
-    def logs(self, namespace: str, name: str, container: str = "main", follow: bool = False) -> AsyncIterator[str]:
-        return self._logs(namespace, name, container, follow)
-
-    def events(self) -> AsyncIterator[PodStatus]:
-        try:
-            asyncio.get_running_loop()
-            self._adopt()
-        except RuntimeError:
-            pass
-        return self._events.subscribe()
-
-    async def close(self) -> None:
-        """Stop watching; containers keep running and are adopted by the next provider."""
-        self._closed = True
-        tasks = [r.task for r in self._runs.values() if r.task is not None and not r.task.done()]
-        if self._cache_task is not None:
-            tasks.append(self._cache_task)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._events.close()
-        self._runs.clear()
+    async def _release(self) -> None:
         closer = getattr(self.ctx.lookup, "aclose", None)
         if closer is not None:
             await closer()
         self.api.close()
 
-    # -- internals --------------------------------------------------------------------
-    def _launch(self, pod: Pod, dirs: PodDir, status: PodStatus, *, fresh: bool) -> PodRun:
-        run = PodRun(pod, dirs, self.ctx, status, self._on_change, fresh=fresh)
-        self._runs[(pod.namespace, pod.name)] = run
-        run.task = asyncio.ensure_future(run.run())
-        return run
-
-    def _on_change(self, status: PodStatus) -> None:
-        self._events.publish(status)
-
-    async def _remove_by_label(self, namespace: str, name: str) -> None:
+    async def _remove_pod(self, namespace: str, name: str) -> None:
+        """The pod's containers, found by label (the engine keeps them after we stopped watching)."""
         api = self.api
         try:
             found = await api.call(api.client.containers, all=True,
@@ -143,31 +80,6 @@ class ContainerProvider:
         except (NotFoundError, ProviderError):
             return
         await remove_pod_containers(api, found)
-
-    def _adopt(self) -> None:
-        """Once per provider: resume every unfinished pod found on disk, start the cache reconcile."""
-        if self._adopted or self._closed:
-            return
-        self._adopted = True
-        run_caches = getattr(self.ctx.caches, "run", None)
-        if run_caches is not None:
-            self._cache_task = asyncio.ensure_future(run_caches(self.puller, self.ctx.lookup))
-        for namespace, name in pod_keys(self.home):
-            if (namespace, name) in self._runs:
-                continue
-            dirs = PodDir(self.home, namespace, name)
-            data, manifest = read_json(dirs.status_file), read_json(dirs.manifest)
-            if not data or not manifest:
-                continue
-            status = status_from_json(data)
-            if status.phase.completed:
-                continue
-            try:
-                pod = Pod.model_validate(manifest)
-            except ValueError as err:
-                log.warning("pod %s/%s: unreadable manifest, not adopted: %s", namespace, name, err)
-                continue
-            self._launch(pod, dirs, status, fresh=False)
 
     async def _logs(self, namespace: str, name: str, container: str, follow: bool) -> AsyncIterator[str]:
         dirs = PodDir(self.home, namespace, name)

@@ -35,7 +35,7 @@ from podfleet.providers.container.pulls import ImagePuller, PullError, auth_for,
 from podfleet.providers.container.volumes import pod_volumes
 from podfleet.providers.container.watch import inspect, wait_exit
 from podfleet.providers.contract import ContainerState, PodPhase, PodStatus, TaskResult
-from podfleet.providers.process.state import PodDir, status_to_json, write_json
+from podfleet.providers.podstate import PodDir, status_to_json, write_json
 from podfleet.resources.pod import Container, Pod
 
 log = logging.getLogger("podfleet.providers.container")

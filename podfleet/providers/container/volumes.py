@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from podfleet.errors import InvalidError
 from podfleet.providers.container.podspec import Lookup
 from podfleet.providers.process.podspec import VOLUME_DATA_ANNOTATION, volume_source
-from podfleet.providers.process.state import PodDir
+from podfleet.providers.podstate import PodDir
 from podfleet.resources.kinds import Secret
 from podfleet.resources.pod import Pod, Volume
 

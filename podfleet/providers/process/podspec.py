@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from podfleet.errors import InvalidError
 from podfleet.providers.process.hostfs import HostMount
 from podfleet.providers.process.sandbox import Mount, system_mounts
-from podfleet.providers.process.state import PodDir
+from podfleet.providers.podstate import PodDir
 from podfleet.resources.pod import Container, Pod, Volume
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"

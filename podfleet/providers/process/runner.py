@@ -33,7 +33,7 @@ from podfleet.providers.process.hostfs import RootedFilesystem
 from podfleet.providers.process.podspec import ContainerPlan, plan_container, volume_source
 from podfleet.providers.process.procs import ProcessRef
 from podfleet.providers.process.sandbox import STATUS_FD, SandboxMode, SandboxSpec, build_argv, prepare_root
-from podfleet.providers.process.state import PodDir, exit_code_of, read_json, status_to_json, write_json
+from podfleet.providers.podstate import PodDir, exit_code_of, read_json, status_to_json, write_json
 from podfleet.resources.pod import Pod
 
 log = logging.getLogger("podfleet.providers.process")
