@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from podfleet.errors import InvalidError
 from podfleet.providers.process.podspec import _field_ref, expand
+from podfleet.providers.volumemounts import resolve_mount
 from podfleet.resources.kinds import Secret
 from podfleet.resources.pod import Container, Pod
 from podfleet.resources.quantity import parse_bytes, parse_cpu_millis
@@ -156,15 +156,8 @@ def plan_container(pod: Pod, container: Container, env: dict[str, str],
         raise InvalidError(f"container {name!r} has no image")
     binds: dict[str, tuple[str, bool]] = {}
     for vm in container.volume_mounts or ():
-        if vm.name not in volumes:
-            raise InvalidError(f"container {name!r}: volumeMount {vm.name!r} names no volume of the pod")
-        source, read_only = volumes[vm.name]
-        if vm.sub_path:
-            sub = PurePosixPath(vm.sub_path)
-            if sub.is_absolute() or ".." in sub.parts:
-                raise InvalidError(f"container {name!r}: invalid subPath {vm.sub_path!r}")
-            source = str(PurePosixPath(source).joinpath(*sub.parts))
-        binds[str(PurePosixPath(vm.mount_path))] = (source, read_only or bool(vm.read_only))
+        source, target, read_only = resolve_mount(name, vm, volumes)
+        binds[target] = (str(source), read_only)
     engine_name = container_name(scope, pod.namespace, pod.name, name)
     labels = {MANAGED_LABEL: "true", POD_LABEL: pod_label(scope, pod.namespace, pod.name), CONTAINER_LABEL: name}
     create: dict[str, Any] = {

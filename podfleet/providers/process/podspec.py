@@ -19,6 +19,7 @@ from podfleet.errors import InvalidError
 from podfleet.providers.process.hostfs import HostMount
 from podfleet.providers.process.sandbox import Mount, system_mounts
 from podfleet.providers.podstate import PodDir
+from podfleet.providers.volumemounts import resolve_mount
 from podfleet.resources.pod import Container, Pod, Volume
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games"
@@ -167,17 +168,10 @@ def plan_container(pod: Pod, container: Container, volumes: dict[str, tuple[Path
     argv = container_argv(container, env)
     mounts: list[Mount] = []
     for vm in container.volume_mounts or ():
-        if vm.name not in volumes:
-            raise InvalidError(f"container {container.name!r}: volumeMount {vm.name!r} names no volume of the pod")
-        source, read_only = volumes[vm.name]
-        if vm.sub_path:
-            sub = PurePosixPath(vm.sub_path)
-            if sub.is_absolute() or ".." in sub.parts:
-                raise InvalidError(f"container {container.name!r}: invalid subPath {vm.sub_path!r}")
-            source = source.joinpath(*sub.parts)
-            if not source.exists():
-                source.mkdir(parents=True, exist_ok=True)
-        mounts.append(Mount(source, str(PurePosixPath(vm.mount_path)), read_only or bool(vm.read_only)))
+        source, target, read_only = resolve_mount(str(container.name), vm, volumes)
+        if vm.sub_path and not source.exists():
+            source.mkdir(parents=True, exist_ok=True)
+        mounts.append(Mount(source, target, read_only))
     return ContainerPlan(str(container.name), argv, env, container.working_dir or "/", mounts)
 
 
