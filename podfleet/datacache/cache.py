@@ -23,6 +23,7 @@ import errno
 import fcntl
 import hashlib
 import logging
+import mmap
 import os
 import shutil
 import threading
@@ -167,19 +168,56 @@ class ChunkCache:
                 data = path.read_bytes()
             except FileNotFoundError:
                 continue  # evicted meanwhile
-            want = path.name.split(".", 1)[1]
-            if len(data) != length or f"{zlib.crc32(data):08x}" != want:
-                log.warning("cache chunk %s is corrupt (%d bytes, crc mismatch); fetching it again", path, len(data))
-                self.counters.add(corrupt=1)
-                path.unlink(missing_ok=True)
+            if not self._intact(path, data, length):
                 continue
-            try:
-                os.utime(path)  # LRU: recently read
-            except OSError:
-                pass
-            self.counters.add(hits=1)
+            self._touched(path)
             return data
         return None
+
+    def open_chunk(self, source: str, info: ObjectInfo, index: int) -> int | None:
+        """A read-only descriptor on the cached, verified chunk — or None when it is not cached.
+
+        For readers that copy straight from the tier into their own buffer (the FUSE
+        daemon) instead of through a bytes object. The descriptor stays valid, with the
+        same bytes, if the chunk is evicted or demoted while it is open. Caller closes it.
+        """
+        start = index * self.chunk_size
+        length = min(info.size, start + self.chunk_size) - start
+        for level in range(len(self.tiers)):
+            path = self._find(self._dir(level, source, info), index)
+            if path is None:
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if length else memoryview(b"") as view:
+                    intact = self._intact(path, view, length)
+            except (ValueError, OSError):
+                intact = self._intact(path, b"", length)  # an empty or unmappable file is not the chunk
+            if not intact:
+                os.close(fd)
+                continue
+            self._touched(path)
+            return fd
+        return None
+
+    def _intact(self, path: Path, data: bytes | mmap.mmap | memoryview, length: int) -> bool:
+        want = path.name.split(".", 1)[1]
+        if len(data) == length and f"{zlib.crc32(data):08x}" == want:
+            return True
+        log.warning("cache chunk %s is corrupt (%d bytes, crc mismatch); fetching it again", path, len(data))
+        self.counters.add(corrupt=1)
+        path.unlink(missing_ok=True)
+        return False
+
+    def _touched(self, path: Path) -> None:
+        try:
+            os.utime(path)  # LRU: recently read
+        except OSError:
+            pass
+        self.counters.add(hits=1)
 
     @staticmethod
     def _find(directory: Path, index: int) -> Path | None:

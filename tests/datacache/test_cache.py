@@ -4,6 +4,8 @@ refetched, changed objects never served stale, and a store that is down failing 
 
 from __future__ import annotations
 
+import os
+
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +131,27 @@ def test_corrupt_chunk_is_detected_and_refetched(s3: S3, tmp_path: Path) -> None
     fetches = cache.counters.fetches
     assert read_all(cache, ufs, info) == data
     assert cache.counters.corrupt == 1 and cache.counters.fetches == fetches + 1
+
+
+def test_open_chunk_gives_verified_bytes_and_refuses_a_corrupt_chunk(s3: S3, tmp_path: Path) -> None:
+    # The FUSE daemon's path: a descriptor on the chunk's file, checked once when opened.
+    data = payload(2 * CHUNK, seed=9)
+    s3.put("opened", "o.bin", data)
+    ufs = ufs_for(s3.endpoint, "opened")
+    [info] = ufs.list()
+    cache = ChunkCache([Tier("SSD", tmp_path / "ssd")], chunk_size=CHUNK, workers=1)
+    assert cache.open_chunk("src", info, 1) is None  # not cached: the caller fetches
+    cache.chunk(ufs, "src", info, 1)
+    fd = cache.open_chunk("src", info, 1)
+    assert fd is not None
+    try:
+        assert os.pread(fd, CHUNK, 0) == data[CHUNK:]
+    finally:
+        os.close(fd)
+    [chunk] = [p for p in (tmp_path / "ssd").rglob("1.*") if not p.name.endswith(".lock")]
+    chunk.write_bytes(chunk.read_bytes()[:-1] + b"\0")
+    assert cache.open_chunk("src", info, 1) is None  # damaged: dropped, never handed out
+    assert cache.counters.corrupt == 1 and not chunk.exists()
 
 
 def test_changed_object_is_never_served_stale(s3: S3, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from cli import podfleet
 from podfleet.datacache.cache import CHUNK_SIZE
 from podfleet.datacache.fusemount import MODE_ENV, unmount_all
 from tests.datacache.harness import S3, Proxy, clear_shm, moto_server, payload
-from tests.datacache.test_faults import apply, dataset_yaml, run_workflow, wait
+from tests.datacache.test_faults import apply, dataload_yaml, dataset_yaml, run_workflow, wait
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/dev/fuse") or os.geteuid() != 0, reason="needs /dev/fuse and root for allow_other")
@@ -120,3 +120,24 @@ def test_uncached_read_through_fuse_while_the_store_is_down_is_an_io_error(
         assert "Input/output error" in out, out
     finally:
         proxy.stop()
+
+
+def test_corrupt_cached_chunk_is_refetched_before_a_pod_reads_it(s3: S3, home: Path, tmp_path: Path) -> None:
+    data = payload(3 * CHUNK_SIZE, seed=5)
+    s3.put("fuse-corrupt", "c.dat", data)
+    assert apply(home, tmp_path, "ds.yaml", dataset_yaml(s3.endpoint, "fuse-corrupt"))[0] == 0
+    wait(home, "dataset", "data", lambda s: s.get("phase") == "Bound")
+    assert apply(home, tmp_path, "dl.yaml", dataload_yaml("warm"))[0] == 0
+    assert wait(home, "dataload", "warm", lambda s: s.get("phase") in ("Complete", "Failed"),
+                timeout=60).get("phase") == "Complete"
+    [chunk] = [p for p in (home / "datacache" / "argo" / "data").rglob("1.*")
+               if p.parent.parent.parent.name.startswith("L0") and not p.name.endswith(".lock")]
+    damaged = bytearray(chunk.read_bytes())
+    damaged[12345] ^= 0xFF
+    chunk.write_bytes(bytes(damaged))
+
+    wf = run_workflow(home, tmp_path, reader("md5sum /data/c.dat"))
+    assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
+    assert f"{hashlib.md5(data).hexdigest()}  /data/c.dat" in logs_of(home, wf)
+    [again] = [p for p in chunk.parent.glob("1.*") if not p.name.endswith(".lock")]
+    assert again.read_bytes() == data[CHUNK_SIZE:2 * CHUNK_SIZE]  # fetched again, not served damaged
