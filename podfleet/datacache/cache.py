@@ -1,10 +1,11 @@
 """The read-through chunk cache in front of a dataset's store.
 
 Objects are cut into fixed-size chunks (4 MiB, JuiceFS's block size). A chunk lives
-in one tier as `<tier>/<object id>/<version id>/<index>.<crc32>`: the version id
+in one tier as `<tier>/<object id>/<version id>/<index>.<crc32c>`: the version id
 hashes the object's ETag and size, so a changed object gets new chunks and an old
-one is never served for it; the crc32 in the name is checked on every read, so a
-corrupt chunk is dropped and fetched again instead of being served.
+one is never served for it; the checksum in the name (CRC-32C: the CPU computes it at
+several GB/s) is checked when a chunk is read, so a corrupt chunk is dropped and
+fetched again instead of being served.
 
 Concurrency: one fetch per chunk however many readers want it, in this process or
 another — the fetch happens under an exclusive `flock` on the chunk's lock file and
@@ -28,11 +29,12 @@ import os
 import shutil
 import threading
 import uuid
-import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from crc32c import crc32c
 
 from podfleet.datacache.ufs import ObjectInfo, Ufs, UfsError
 
@@ -40,6 +42,7 @@ log = logging.getLogger("podfleet.datacache")
 
 CHUNK_SIZE = 4 * 1024 * 1024
 DEFAULT_HIGH, DEFAULT_LOW = 0.95, 0.7
+VERIFIED_MEMO = 1 << 16  # chunk files remembered as verified (4 MiB each: 256 GiB)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class ChunkCache:
         self._evict_lock = threading.Lock()
         self._written_since_scan = [0] * len(tiers)
         self._usage: list[int | None] = [None] * len(tiers)
+        self._verified: set[tuple[int, int, int, int]] = set()
 
     # -- reading -------------------------------------------------------------------------
     def read_object(self, ufs: Ufs, source: str, info: ObjectInfo,
@@ -137,7 +141,7 @@ class ChunkCache:
             if cached is not None:
                 return cached
             data = self._fetch(ufs, info, start, end)
-            name = f"{index}.{zlib.crc32(data):08x}"
+            name = f"{index}.{crc32c(data):08x}"
             tmp = home / f".{name}.{uuid.uuid4().hex[:8]}"
             try:
                 tmp.write_bytes(data)
@@ -180,6 +184,8 @@ class ChunkCache:
         For readers that copy straight from the tier into their own buffer (the FUSE
         daemon) instead of through a bytes object. The descriptor stays valid, with the
         same bytes, if the chunk is evicted or demoted while it is open. Caller closes it.
+        A chunk file this cache has verified and that has not been written since (same
+        inode, size and mtime) is not checksummed again.
         """
         start = index * self.chunk_size
         length = min(info.size, start + self.chunk_size) - start
@@ -191,21 +197,29 @@ class ChunkCache:
                 fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             except FileNotFoundError:
                 continue
-            try:
-                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if length else memoryview(b"") as view:
-                    intact = self._intact(path, view, length)
-            except (ValueError, OSError):
-                intact = self._intact(path, b"", length)  # an empty or unmappable file is not the chunk
-            if not intact:
+            if _identity(fd) not in self._verified and not self._verify(path, fd, length):
                 os.close(fd)
                 continue
             self._touched(path)
+            with self._evict_lock:
+                if len(self._verified) > VERIFIED_MEMO:
+                    self._verified.clear()
+                self._verified.add(_identity(fd))  # after the touch: its own mtime
             return fd
         return None
 
+    def _verify(self, path: Path, fd: int, length: int) -> bool:
+        try:
+            # MAP_POPULATE: the checksum walks every page, so map them all at once, not fault by fault
+            with mmap.mmap(fd, 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
+                           prot=mmap.PROT_READ) if length else memoryview(b"") as view:
+                return self._intact(path, view, length)
+        except (ValueError, OSError):
+            return self._intact(path, b"", length)  # an empty or unmappable file is not the chunk
+
     def _intact(self, path: Path, data: bytes | mmap.mmap | memoryview, length: int) -> bool:
         want = path.name.split(".", 1)[1]
-        if len(data) == length and f"{zlib.crc32(data):08x}" == want:
+        if len(data) == length and f"{crc32c(data):08x}" == want:
             return True
         log.warning("cache chunk %s is corrupt (%d bytes, crc mismatch); fetching it again", path, len(data))
         self.counters.add(corrupt=1)
@@ -313,6 +327,11 @@ class ChunkCache:
             except FileNotFoundError:
                 return
         self.counters.add(demoted=1)
+
+
+def _identity(fd: int) -> tuple[int, int, int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _is_chunk(name: str) -> bool:

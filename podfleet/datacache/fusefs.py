@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -43,6 +44,8 @@ from podfleet.errors import PodfleetError
 
 log = logging.getLogger("podfleet.datacache.fuse")
 
+ERRORS_SUFFIX = ".errors"
+ERRORS_TAIL = 64 * 1024  # bytes of an errors file read back: the recent records
 OPEN_CHUNKS = 64  # descriptors kept open: a 256 MiB window of 4 MiB chunks
 
 
@@ -82,13 +85,18 @@ def build_tree(listings: list[tuple[MountPlan, list[ObjectInfo]]]) -> Entry:
 class DatasetFS:
     """The mfusepy operations over one dataset version (read-only)."""
 
-    def __init__(self, plan: DatasetPlan, listings: list[tuple[MountPlan, list[ObjectInfo]]]) -> None:
+    def __init__(self, plan: DatasetPlan, listings: list[tuple[MountPlan, list[ObjectInfo]]],
+                 errors: Path | None = None) -> None:
         self.plan = plan
+        self.errors = errors
+        self._last_error: tuple[str, float] = ("", 0.0)
         self.cache: ChunkCache = plan.cache()
         self.root = build_tree(listings)
         self.stamp = time.time_ns()
         self._ufs: dict[int, Ufs] = {}
         self._open = OpenChunks()
+        self._ahead = ThreadPoolExecutor(2, thread_name_prefix="read-ahead")
+        self._pending: dict[Any, Future[None]] = {}
         self._lock = threading.Lock()
 
     def _find(self, path: str) -> Entry:
@@ -150,28 +158,54 @@ class DatasetFS:
                 self._copy(mount, info, index, view[pos - offset:upto - offset], pos - index * chunk)
                 pos = upto
         except (UfsError, PodfleetError) as err:
-            log.error("read %s at %d: %s", path, offset, getattr(err, "message", err))
+            self._failed(path, offset, err.message)
             raise self._error(errno.EIO) from None
         except OSError as err:
-            log.error("read %s at %d: %s", path, offset, err)
+            self._failed(path, offset, str(err))
             raise self._error(errno.EIO) from None
         return max(0, end - offset)
+
+    def _failed(self, path: str, offset: int, why: str) -> None:
+        """Log a failed read, and record it for the providers (read_errors) so the pod that
+        got EIO is told why in its status, not just "exit code 1"."""
+        message = f"I/O error reading {path.lstrip('/')} at offset {offset}: {why}"
+        log.error("%s", message)
+        if self.errors is None:
+            return
+        now = time.time()
+        with self._lock:
+            if message == self._last_error[0] and now - self._last_error[1] < 1.0:
+                return  # a store that is down fails every read: one record a second is enough
+            self._last_error = (message, now)
+        try:
+            with open(self.errors, "a") as out:
+                out.write(json.dumps({"at": now, "message": message}) + "\n")
+        except OSError as err:
+            log.warning("cannot record the failed read in %s: %s", self.errors, err)
 
     def statfs(self, path: str) -> dict[str, int]:
         return {"f_bsize": 4096, "f_frsize": 4096, "f_namemax": 255}
 
     def close(self) -> None:
+        self._ahead.shutdown(wait=True, cancel_futures=True)
         self._open.close()
 
     def _copy(self, mount: MountPlan, info: ObjectInfo, index: int, target: memoryview, at: int) -> None:
         key = (mount.source(), info.path, info.etag, index)
         entry = self._open.acquire(key)
         if entry is None:
+            with self._lock:
+                ahead = self._pending.get(key)
+            if ahead is not None:
+                ahead.result()  # being opened by the read-ahead: wait for it rather than verify twice
+                entry = self._open.acquire(key)
+        if entry is None:
             opened = self._open_chunk(mount, info, index)
             if isinstance(opened, bytes):  # the tier could not keep it (full): serve the fetched bytes
                 target[:] = opened[at:at + len(target)]
                 return
             entry = self._open.add(key, opened)
+            self._read_ahead(mount, info, index + 1)
         try:
             done = 0
             while done < len(target):
@@ -181,6 +215,32 @@ class DatasetFS:
                 done += n
         finally:
             self._open.release(entry)
+
+    def _read_ahead(self, mount: MountPlan, info: ObjectInfo, index: int) -> None:
+        """Open (and so verify) the next chunk while this one is being read — if it is cached.
+
+        Checksumming a chunk when it is first opened would otherwise stall a sequential
+        reader at every chunk boundary. Uncached chunks are not fetched ahead: a reader
+        that skips around must cost the store only what it reads.
+        """
+        if index * self.cache.chunk_size >= info.size:
+            return
+        key = (mount.source(), info.path, info.etag, index)
+        with self._lock:
+            if key in self._pending or self._open.holds(key):
+                return
+            self._pending[key] = self._ahead.submit(self._open_ahead, mount, info, index, key)
+
+    def _open_ahead(self, mount: MountPlan, info: ObjectInfo, index: int, key: Any) -> None:
+        try:
+            fd = self.cache.open_chunk(mount.source(), info, index)
+            if fd is not None:
+                self._open.keep(key, fd)
+        except OSError as err:
+            log.debug("read-ahead of chunk %d of %s: %s", index, info.path, err)  # the reader will see it
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
 
     def _open_chunk(self, mount: MountPlan, info: ObjectInfo, index: int) -> int | bytes:
         source = mount.source()
@@ -218,6 +278,14 @@ class OpenChunks:
                 self._entries.move_to_end(key)
             return entry
 
+    def holds(self, key: Any) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def keep(self, key: Any, fd: int) -> None:
+        """Keep `fd` for `key` for later readers (the read-ahead's)."""
+        self.release(self.add(key, fd))
+
     def add(self, key: Any, fd: int) -> OpenChunk:
         """Keep `fd` for `key`, held once by the caller (another thread's descriptor wins a race)."""
         with self._lock:
@@ -249,12 +317,37 @@ class OpenChunks:
             self._entries.clear()
 
 
+def errors_file(mountpoint: Path) -> Path:
+    """Where the daemon serving `mountpoint` records failed reads (JSON lines)."""
+    return mountpoint.with_name(f"{mountpoint.name}{ERRORS_SUFFIX}")
+
+
+def read_errors(plan: DatasetPlan, since: float, until: float) -> list[str]:
+    """Failed reads of any version of the dataset between `since` and `until` (unix seconds)."""
+    found: list[str] = []
+    for path in sorted((Path(plan.root) / "fuse").glob(f"*{ERRORS_SUFFIX}")):
+        try:
+            with open(path, "rb") as f:
+                f.seek(max(0, f.seek(0, os.SEEK_END) - ERRORS_TAIL))
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # the first line of a tail may be cut
+            if isinstance(record, dict) and since <= float(record.get("at", 0)) <= until:
+                found.append(str(record.get("message")))
+    return found
+
+
 def serve(plan: DatasetPlan, listings: list[tuple[MountPlan, list[ObjectInfo]]], mountpoint: Path) -> None:
     """Mount and serve until unmounted (foreground)."""
     fuse = load_binding()
     if fuse is None:
         raise PodfleetError("FUSE is not available: the mfusepy binding or libfuse is missing")
-    operations = DatasetFS(plan, listings)
+    operations = DatasetFS(plan, listings, errors=errors_file(mountpoint))
 
     class Ops(fuse.Operations):  # type: ignore[misc, name-defined]
         use_ns = True
@@ -303,4 +396,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["DatasetFS", "build_tree", "serve", "load_binding", "main"]
+__all__ = ["DatasetFS", "build_tree", "errors_file", "load_binding", "main", "read_errors", "serve"]

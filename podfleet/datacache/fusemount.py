@@ -148,7 +148,7 @@ def unmount_all(root: Path) -> None:
     # Explicit depths: walking into a mount whose daemon died would fail with ENOTCONN.
     for pattern in ("fuse/*", "datacache/*/*/fuse/*"):
         for entry in root.glob(pattern):
-            if not entry.name.endswith((".lock", ".log", ".json")):
+            if not entry.name.endswith((".lock", ".log", ".json", ".errors")):
                 _unmount(entry)
 
 

@@ -73,4 +73,27 @@ def dataset_volume(annotations: dict[str, str] | None, claim: str, volume: str,
     return path, True
 
 
-__all__ = ["dataset_volume", "claimed_dataset", "DATASETS_ANNOTATION", "SECRETS_ANNOTATION", "mount_mode"]
+def dataset_read_failures(annotations: dict[str, str] | None, since: float | None, until: float) -> str | None:
+    """Why a pod's reads of its FUSE-served datasets failed between `since` and `until`, if they did.
+
+    A reader only sees EIO; the daemon recorded the cause (fusefs.read_errors). Providers
+    put this on a failed container's state, as Kubernetes shows a termination message.
+    """
+    from podfleet.datacache.fusefs import read_errors
+
+    messages = []
+    for entry in _json(annotations or {}, DATASETS_ANNOTATION).values():
+        if "error" in entry:
+            continue
+        try:
+            plan = DatasetPlan.from_json(entry)
+        except (TypeError, ValueError):
+            continue
+        failures = read_errors(plan, (since or until) - 1.0, until + 1.0)
+        if failures:
+            more = f" (and {len(failures) - 1} more failed reads)" if len(failures) > 1 else ""
+            messages.append(f'dataset "{plan.name}": {failures[-1]}{more}')
+    return "; ".join(messages) or None
+
+
+__all__ = ["dataset_volume", "dataset_read_failures", "claimed_dataset", "DATASETS_ANNOTATION", "SECRETS_ANNOTATION", "mount_mode"]

@@ -7,7 +7,7 @@ tiers; every DataLoad goes Pending → Executing → Complete | Failed (with the
 its progress written while it runs. A DataLoad is run by whoever holds its lease, so
 several workers never load the same one; a worker that died leaves the lease to expire
 and the next one starts over (chunks already cached are not fetched again).
-`policy: Cron` loads run again each time `schedule` falls due.
+`policy: Cron` loads run each time `schedule` falls due (not at creation: Fluid makes a CronJob).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from podfleet.datacache.materialise import listing
 from podfleet.datacache.model import CACHE_RUNTIMES, RUNTIME_KINDS, DataLoad, runtime_spec
 from podfleet.datacache.mount import mount_mode
 from podfleet.datacache.plan import DatasetPlan, find_runtime, plan_dataset, tier_layout
+from podfleet.cron.schedule import last_due
 from podfleet.datacache.ufs import ObjectInfo
 from podfleet.errors import ConflictError, NotFoundError, PodfleetError
 
@@ -80,8 +82,10 @@ class _Load:
 class Reconciler:
     """Reconciles the datacache kinds of one store; `pass_once` is one pass."""
 
-    def __init__(self, store: Any, home: Path, holder: str) -> None:
+    def __init__(self, store: Any, home: Path, holder: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.store = store
+        self.clock = clock  # for Cron DataLoads (tests move it)
         self.home = Path(home)
         self.holder = holder
         self._listed: dict[tuple[str, str], tuple[float, list[ObjectInfo], str | None]] = {}
@@ -217,20 +221,21 @@ class Reconciler:
                 return True
             self._loads.pop(key)
             return False
-        if phase in ("Complete", "Failed"):
-            if load.spec.policy == "Cron" and load.spec.schedule:
-                from podfleet.cron.schedule import last_due
-
-                after = parse_stamp(status.get("lastScheduleTime")) or parse_stamp(meta.get("creationTimestamp"))
-                now = datetime.now(timezone.utc)
-                try:
-                    due = last_due(load.spec.schedule, after=after or now, now=now)
-                except PodfleetError as err:
-                    log.warning("DataLoad %s/%s: %s", ns, name, err.message)
-                    return False
-                if due is not None:
-                    await self._save(obj, {**status, "phase": "Pending", "lastScheduleTime": stamp(due)})
-                    return True
+        scheduled: str | None = None
+        if load.spec.policy == "Cron" and load.spec.schedule:
+            # A CronJob in Fluid: nothing runs before the schedule first falls due, then
+            # once per due time; a run missed while no worker ran happens once, late.
+            after = parse_stamp(status.get("lastScheduleTime")) or parse_stamp(meta.get("creationTimestamp"))
+            now = self.clock()
+            try:
+                due = last_due(load.spec.schedule, after=after or now, now=now)
+            except PodfleetError as err:
+                await self._fail(obj, status, "InvalidSchedule", err.message)
+                return False
+            if due is None and phase != "Executing":
+                return False  # waiting for the schedule (an Executing load lost its worker: resume it)
+            scheduled = stamp(due) if due is not None else status.get("lastScheduleTime")
+        elif phase in ("Complete", "Failed"):
             return False
         if load.spec.dataset.namespace and load.spec.dataset.namespace != ns:
             await self._fail(obj, status, "DatasetNotInNamespace",
@@ -252,6 +257,8 @@ class Reconciler:
         started = time.time()
         status = {**status, "phase": "Executing", "progress": "0.0%", "duration": "0s", "conditions": [],
                   "startTime": stamp()}
+        if scheduled is not None:
+            status["lastScheduleTime"] = scheduled
         status.pop("completionTime", None)
         await self._save(obj, status)
         run = _Load(task=asyncio.ensure_future(asyncio.sleep(0)), started=started)

@@ -1,6 +1,6 @@
 """The under file system (UFS, Fluid's word for the store behind a dataset).
 
-One small interface — list, head, read a byte range — over S3/OSS (boto3), a host
+One small interface — list, read a byte range, stream a whole object — over S3/OSS (boto3), a host
 folder (`local://`) and plain HTTP(S) files. Every call fails fast with `UfsError`
 (short connect/read timeouts, few retries) so a store that is down turns into an I/O
 error for the reader, never a hang. Range reads carry the object's ETag (`If-Match`):
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +45,17 @@ class Ufs(Protocol):
     def list(self) -> list[ObjectInfo]: ...
 
     def read(self, info: ObjectInfo, start: int, end: int) -> bytes: ...
+
+    def stream(self, info: ObjectInfo, write: Callable[[bytes], object]) -> int: ...
+
+
+STREAM_BLOCK = 1 << 20
+
+
+def _check_length(what: str, info: ObjectInfo, got: int) -> int:
+    if got != info.size:
+        raise UfsError(f"{what}: got {got} bytes of {info.size}")
+    return got
 
 
 def _endpoint(value: str | None, scheme: str) -> str | None:
@@ -143,6 +155,25 @@ class S3Ufs:
         except Exception as err:  # noqa: BLE001 - botocore wraps socket errors variously
             raise UfsError(f"{what}: the store stopped answering ({type(err).__name__})") from None
 
+    def stream(self, info: ObjectInfo, write: Callable[[bytes], object]) -> int:
+        """The whole object in one GET, passed to `write` block by block."""
+        what = f"read {self.where.rstrip('/')}/{info.path}"
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.prefix + info.path}
+        if info.etag:
+            kwargs["IfMatch"] = f'"{info.etag}"'
+        response = self._call(what, self.client.get_object, **kwargs)
+        blocks = response["Body"].iter_chunks(STREAM_BLOCK)
+        got = 0
+        while True:
+            try:
+                block = next(blocks, b"")
+            except Exception as err:  # noqa: BLE001 - botocore wraps socket errors variously
+                raise UfsError(f"{what}: the store stopped answering ({type(err).__name__})") from None
+            if not block:
+                return _check_length(what, info, got)
+            write(block)  # its own errors (a full disk) are not the store's
+            got += len(block)
+
 
 class LocalUfs:
     """`local:///host/folder`: files of a host folder; the ETag is size + mtime."""
@@ -175,6 +206,16 @@ class LocalUfs:
         except OSError as err:
             raise UfsError(f"read {path}: {err.strerror}") from None
 
+    def stream(self, info: ObjectInfo, write: Callable[[bytes], object]) -> int:
+        got = 0
+        while got < info.size:
+            block = self.read(info, got, min(info.size, got + STREAM_BLOCK))
+            if not block:
+                break
+            write(block)
+            got += len(block)
+        return _check_length(f"read {self.root / info.path}", info, got)
+
 
 class HttpUfs:
     """`https://host/path/file`: one file, read with HTTP range requests."""
@@ -205,6 +246,19 @@ class HttpUfs:
         request = urllib.request.Request(self.url, headers=headers)
         with self._open(request) as response:
             return bytes(response.read())
+
+    def stream(self, info: ObjectInfo, write: Callable[[bytes], object]) -> int:
+        got = 0
+        with self._open(urllib.request.Request(self.url)) as response:
+            while True:
+                try:
+                    block = response.read(STREAM_BLOCK)
+                except OSError as err:
+                    raise UfsError(f"read {self.url}: the store stopped answering ({err})") from None
+                if not block:
+                    return _check_length(f"read {self.url}", info, got)
+                write(block)
+                got += len(block)
 
 
 def open_ufs(mount_point: str, options: dict[str, str]) -> Ufs:

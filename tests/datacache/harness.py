@@ -38,7 +38,8 @@ class TokenBucket:
         while True:
             with self.lock:
                 now = time.monotonic()
-                self.tokens = min(self.rate * 0.05, self.tokens + (now - self.stamp) * self.rate)
+                # a burst of 50 ms, but never less than one read, which must be able to pass
+                self.tokens = min(max(self.rate * 0.05, n), self.tokens + (now - self.stamp) * self.rate)
                 self.stamp = now
                 if self.tokens >= n:
                     self.tokens -= n
@@ -128,12 +129,14 @@ class Proxy:
 class S3:
     endpoint: str
     port: int
+    access: str = ACCESS
+    secret: str = SECRET
 
     def client(self) -> Any:
         from botocore.config import Config
 
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=ACCESS,
-                            aws_secret_access_key=SECRET, region_name="us-east-1",
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.access,
+                            aws_secret_access_key=self.secret, region_name="us-east-1",
                             config=Config(s3={"addressing_style": "path"}))
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
@@ -173,13 +176,14 @@ def _block(lines: list[str], start: int, stop: str | None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def seed_fluid(endpoint: str, bucket: str, *, fix_dash: bool = True) -> tuple[str, str, str]:
+def seed_fluid(endpoint: str, bucket: str, *, fix_dash: bool = True, access: str = ACCESS,
+               secret: str = SECRET) -> tuple[str, str, str]:
     """(dataset.yaml, dataload.yaml, argo-test.yaml) from the seed, pointed at `endpoint`."""
     lines = SEED.read_text().splitlines()
     first = next(i for i, l in enumerate(lines) if l.strip() == "apiVersion: v1" and "Secret" in lines[i + 1])
     dataset = _block(lines, first, "Note")
-    dataset = re.sub(r"(fs\.oss\.accessKeyId): \*+", rf"\1: {ACCESS}", dataset)
-    dataset = re.sub(r"(fs\.oss\.accessKeySecret): \*+", rf"\1: {SECRET}", dataset)
+    dataset = re.sub(r"(fs\.oss\.accessKeyId): \*+", rf"\1: {access}", dataset)
+    dataset = re.sub(r"(fs\.oss\.accessKeySecret): \*+", rf"\1: {secret}", dataset)
     dataset = dataset.replace("oss://oss-bucket-name/", f"oss://{bucket}/")
     dataset = dataset.replace("oss-cn-shanghai-internal.aliyuncs.com", endpoint)
     if fix_dash:

@@ -15,7 +15,7 @@ from cli import podfleet
 from podfleet.datacache.cache import CHUNK_SIZE
 from podfleet.datacache.fusemount import MODE_ENV, unmount_all
 from tests.datacache.harness import S3, Proxy, clear_shm, moto_server, payload
-from tests.datacache.test_faults import apply, dataload_yaml, dataset_yaml, run_workflow, wait
+from tests.datacache.test_faults import apply, dataload_yaml, dataset_yaml, pod_message, run_workflow, wait
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/dev/fuse") or os.geteuid() != 0, reason="needs /dev/fuse and root for allow_other")
@@ -118,6 +118,10 @@ def test_uncached_read_through_fuse_while_the_store_is_down_is_an_io_error(
         assert wf["status"]["phase"] in ("Failed", "Error"), wf["status"]
         out = logs_of(home, wf)
         assert "Input/output error" in out, out
+        # The reader only saw EIO; the node says which file, where, and why.
+        message = pod_message(wf)
+        assert message.startswith("main: Error (exit code 1): dataset \"data\": I/O error reading file.dat"), message
+        assert f"at offset {CHUNK_SIZE}" in message and "unreachable" in message, message
     finally:
         proxy.stop()
 

@@ -102,3 +102,33 @@ def test_seed_fluid_section(s3: S3, home: Path, tmp_path: Path) -> None:
         assert pod["spec"]["terminationGracePeriodSeconds"] == 0
         assert pod["spec"]["schedulerName"] == "eci-scheduler"
         assert "serverless-data" in json.loads(pod["metadata"]["annotations"]["podfleet.io/datasets"])
+
+
+@pytest.mark.parametrize("mode", ["fuse", "materialise"])
+def test_seed_workflow_in_real_containers(s3: S3, home: Path, tmp_path: Path, mode: str) -> None:
+    # The same pods as real containers (podman): the dataset's folder — a FUSE mount or a
+    # materialised view — is bound read-only into each container at /data.
+    if mode == "fuse" and not Path("/dev/fuse").exists():
+        pytest.skip("no /dev/fuse here")
+    data = payload(3 * 1024 * 1024 + 17, seed=21)
+    s3.put("fluid-containers", "test.dat", data)
+    dataset, _, workflow = seed_fluid(s3.endpoint, "fluid-containers")
+    env = {"PODFLEET_PROVIDER": "container", "PODFLEET_DATASET_MOUNT": mode}
+    applied = podfleet("-n", "argo", "apply", "-f", str(write(tmp_path, "dataset.yaml", dataset)), home=home, env=env)
+    assert applied.code == 0, applied.err
+    bound = wait_for(home, "dataset", "serverless-data", ("Bound",))
+    assert bound["status"]["mountMode"] == mode
+
+    scaled = workflow.replace('end: "100"', 'end: "3"').replace("8-16Gi", "1-2Gi").replace(
+        "md5sum test.dat", "md5sum test.dat && (test -e /etc/debian_version || echo in-the-image) && "
+                           "(touch /data/x 2>/dev/null || echo data-is-read-only)")
+    submitted = podfleet("-n", "argo", "submit", "--wait", "-o", "name", str(write(tmp_path, "argo-test.yaml", scaled)),
+                         home=home, env=env, timeout=120)
+    assert submitted.code == 0, submitted.err + submitted.out
+    name = submitted.out.split()[0]
+    wf = podfleet("-n", "argo", "get", name, "-o", "json", home=home, env=env).json()
+    assert wf["status"]["phase"] == "Succeeded", wf["status"].get("message")
+    logs = podfleet("-n", "argo", "logs", name, home=home, env=env).out
+    assert re.findall(r"\b([0-9a-f]{32})\s+test\.dat", logs) == [hashlib.md5(data).hexdigest()] * 3, logs
+    assert logs.count("data-is-read-only") == 3, logs
+    assert logs.count("in-the-image") == 3, logs  # ran in the test image's root, not this (Debian) host's

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from podfleet.artifacts.contract import ArtifactRepository
+from podfleet.datacache.mount import dataset_read_failures
 from podfleet.errors import NotFoundError, PodfleetError, ProviderError
 from podfleet.executor import MAIN_CONTAINER, captures_result, collect_outputs, pod_template, stage_inputs
 from podfleet.executor.layout import workflow_name
@@ -308,6 +309,8 @@ class PodRun:
             reason = "Completed" if code == 0 else "Error"
         message = None if info else "the container disappeared before it reported an exit code"
         previous = self.status.container(started.plan.name) or ContainerState(started.plan.name)
+        if code != 0 and message is None:
+            message = dataset_read_failures(self.pod.metadata.annotations, previous.started_at, time.time())
         result = ContainerState(started.plan.name, exit_code=code, reason=reason, message=message,
                                 started_at=previous.started_at, finished_at=time.time())
         self._set_container(result)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from podfleet.artifacts.contract import ArtifactRepository
 from podfleet.artifacts.podconfig import pod_artifacts
-from podfleet.datacache.mount import DATASETS_ANNOTATION
+from podfleet.datacache.mount import DATASETS_ANNOTATION, dataset_read_failures
 from podfleet.errors import PodfleetError
 from podfleet.executor import MAIN_CONTAINER, captures_result, collect_outputs, pod_template, stage_inputs
 from podfleet.executor.layout import workflow_name
@@ -306,6 +306,8 @@ class PodRun:
         if groups:
             await asyncio.to_thread(cgroups.remove, groups)
         previous = self.status.container(name) or ContainerState(name)
+        if code != 0 and message is None:
+            message = dataset_read_failures(self.pod.metadata.annotations, previous.started_at, time.time())
         self._set_container(ContainerState(name, exit_code=code, reason=reason, message=message,
                                            started_at=previous.started_at, finished_at=time.time()))
         return code
