@@ -29,6 +29,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ log = logging.getLogger("podfleet.datacache")
 
 CHUNK_SIZE = 4 * 1024 * 1024
 DEFAULT_HIGH, DEFAULT_LOW = 0.95, 0.7
+LISTED_MEMO = 256        # chunk directories (object versions) whose listing is kept
 VERIFIED_MEMO = 1 << 16  # chunk files remembered as verified (4 MiB each: 256 GiB)
 
 
@@ -94,6 +96,7 @@ class ChunkCache:
         self._written_since_scan = [0] * len(tiers)
         self._usage: list[int | None] = [None] * len(tiers)
         self._verified: set[tuple[int, int, int, int]] = set()
+        self._listed: OrderedDict[Path, dict[int, str]] = OrderedDict()
 
     # -- reading -------------------------------------------------------------------------
     def read_object(self, ufs: Ufs, source: str, info: ObjectInfo,
@@ -190,12 +193,19 @@ class ChunkCache:
         start = index * self.chunk_size
         length = min(info.size, start + self.chunk_size) - start
         for level in range(len(self.tiers)):
-            path = self._find(self._dir(level, source, info), index)
-            if path is None:
-                continue
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:
+            directory = self._dir(level, source, info)
+            fd = -1
+            for fresh in (False, True):
+                name = self._chunk_names(directory, fresh=fresh).get(index)
+                if name is None:
+                    continue  # not listed: list again (another process may just have cached it)
+                path = directory / name
+                try:
+                    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                    break
+                except FileNotFoundError:
+                    continue  # evicted, demoted or fetched again since it was listed
+            if fd < 0:
                 continue
             if _identity(fd) not in self._verified and not self._verify(path, fd, length):
                 os.close(fd)
@@ -232,6 +242,30 @@ class ChunkCache:
         except OSError:
             pass
         self.counters.add(hits=1)
+
+    def _chunk_names(self, directory: Path, *, fresh: bool) -> dict[int, str]:
+        """index → chunk file name in `directory`, listed once and reused until `fresh`.
+
+        Saves a directory listing per chunk opened (a GiB is 256 chunks) on the FUSE
+        daemon's read path; a stale entry only costs a failed open and a new listing.
+        """
+        names = None if fresh else self._listed.get(directory)
+        if names is None:
+            try:
+                entries = os.listdir(directory)
+            except FileNotFoundError:
+                entries = []
+            names = {}
+            for entry in entries:
+                head = entry.split(".", 1)[0]
+                if _is_chunk(entry) and head.isdigit():
+                    names[int(head)] = entry
+            with self._evict_lock:
+                self._listed[directory] = names
+                self._listed.move_to_end(directory)
+                while len(self._listed) > LISTED_MEMO:
+                    self._listed.popitem(last=False)
+        return names
 
     @staticmethod
     def _find(directory: Path, index: int) -> Path | None:

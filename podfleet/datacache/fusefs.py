@@ -92,6 +92,9 @@ class DatasetFS:
         self._last_error: tuple[str, float] = ("", 0.0)
         self.cache: ChunkCache = plan.cache()
         self.root = build_tree(listings)
+        self._paths: dict[str, Entry] = {}
+        self._index(self.root, "/")
+        self._sources = {id(mount): mount.source() for mount, _ in listings}
         self.stamp = time.time_ns()
         self._ufs: dict[int, Ufs] = {}
         self._open = OpenChunks()
@@ -100,13 +103,16 @@ class DatasetFS:
         self._lock = threading.Lock()
 
     def _find(self, path: str) -> Entry:
-        node = self.root
-        for part in PurePosixPath(path).parts[1:]:
-            child = node.children.get(part)
-            if child is None:
-                raise self._error(errno.ENOENT)
-            node = child
+        node = self._paths.get(path)
+        if node is None:
+            raise self._error(errno.ENOENT)
         return node
+
+    def _index(self, node: Entry, path: str) -> None:
+        """Every path of the (fixed) tree, so a request costs a dict lookup, not a walk."""
+        self._paths[path] = node
+        for name, child in node.children.items():
+            self._index(child, f"{path.rstrip('/')}/{name}")
 
     @staticmethod
     def _error(code: int) -> OSError:
@@ -191,7 +197,7 @@ class DatasetFS:
         self._open.close()
 
     def _copy(self, mount: MountPlan, info: ObjectInfo, index: int, target: memoryview, at: int) -> None:
-        key = (mount.source(), info.path, info.etag, index)
+        key = (self._sources[id(mount)], info.path, info.etag, index)
         entry = self._open.acquire(key)
         if entry is None:
             with self._lock:
@@ -225,7 +231,7 @@ class DatasetFS:
         """
         if index * self.cache.chunk_size >= info.size:
             return
-        key = (mount.source(), info.path, info.etag, index)
+        key = (self._sources[id(mount)], info.path, info.etag, index)
         with self._lock:
             if key in self._pending or self._open.holds(key):
                 return
