@@ -11,9 +11,10 @@ not change what podfleet does; `engine_note` says so in the runtime's status.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from podfleet.resources.base import ArgoModel, Bool, Int, Str
 from podfleet.resources.kinds import Resource, register
@@ -172,6 +173,27 @@ class DataLoadSpec(ArgoModel):
         if value is not None and value not in ("Once", "Cron", "OnEvent"):
             raise ValueError(f"policy must be Once, Cron or OnEvent, got {value!r}")
         return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return value
+        from podfleet.cron.schedule import last_due
+        from podfleet.errors import PodfleetError
+
+        now = datetime.now(timezone.utc)
+        try:
+            last_due(value, after=now, now=now)
+        except PodfleetError as err:
+            raise ValueError(err.message) from None
+        return value
+
+    @model_validator(mode="after")
+    def _cron_has_schedule(self) -> DataLoadSpec:
+        if self.policy == "Cron" and not (self.schedule or "").strip():
+            raise ValueError("policy Cron needs a schedule (a cron expression, e.g. \"0 2 * * *\")")
+        return self
 
 
 class DataLoad(Resource):

@@ -229,8 +229,9 @@ class Reconciler:
             now = self.clock()
             try:
                 due = last_due(load.spec.schedule, after=after or now, now=now)
-            except PodfleetError as err:
-                await self._fail(obj, status, "InvalidSchedule", err.message)
+            except PodfleetError as err:  # apply refuses these; an object stored otherwise fails once
+                if not any(c.get("reason") == "InvalidSchedule" for c in status.get("conditions") or ()):
+                    await self._fail(obj, status, "InvalidSchedule", err.message)
                 return False
             if due is None and phase != "Executing":
                 return False  # waiting for the schedule (an Executing load lost its worker: resume it)

@@ -218,3 +218,13 @@ def test_pod_naming_a_missing_dataset_does_not_start(home: Path, tmp_path: Path)
     message = pod_message(wf)
     assert 'persistentvolumeclaim "no-such-data" not found: no Dataset "no-such-data" in namespace "argo"' in message
     assert not (home / "volumes" / "argo" / "no-such-data").exists()
+
+
+def test_cron_dataload_with_a_bad_or_missing_schedule_is_rejected_at_apply(home: Path, tmp_path: Path) -> None:
+    cron = dataload_yaml("nightly") + "  policy: Cron\n"
+    code, _, err = apply(home, tmp_path, "bad.yaml", cron + '  schedule: "every night"\n')
+    assert code != 0
+    assert "spec.schedule" in err and "invalid cron schedule 'every night'" in err, err
+    code, _, err = apply(home, tmp_path, "none.yaml", cron)
+    assert code != 0 and "policy Cron needs a schedule" in err, err
+    assert podfleet("-n", "argo", "get", "dataload", home=home).out.startswith("No resources found")
