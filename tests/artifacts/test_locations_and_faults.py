@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import http.server
-import socket
 import subprocess
 import threading
 import urllib.request
@@ -13,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.artifacts.harness import ACCESS_KEY, SECRET_KEY, Engine, S3Server, free_port, oss_objects, pod_node
+from tests.artifacts.harness import ACCESS_KEY, SECRET_KEY, Engine, S3Server, oss_objects, pod_node
+from tests.loopback import TcpProxy
 
 from podfleet.resources.dump import to_yaml
 
@@ -150,69 +150,31 @@ def _post(url: str, body: bytes) -> None:
     urllib.request.urlopen(request).read()
 
 
-class FlakyProxy:
-    """A TCP proxy to the S3 server that drops every connection after `budget` bytes of
-    upload and stays down for `down_for` seconds: the store going away mid-upload."""
+class FlakyProxy(TcpProxy):
+    """A proxy to the S3 server that goes down once `budget` bytes have been uploaded
+    through it, and comes back `down_for` seconds later: the store going away mid-upload."""
 
     def __init__(self, target_port: int, budget: int, down_for: float) -> None:
-        self.target_port, self.budget, self.down_for = target_port, budget, down_for
-        self.port = free_port()
+        self.budget, self.down_for = budget, down_for
         self.tripped = threading.Event()
         self._seen = 0
-        self._lock = threading.Lock()
-        self._conns: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self._listen()
+        self._count_lock = threading.Lock()
+        super().__init__(target_port)
 
-    def _listen(self) -> None:
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        sock.listen(64)
-        self._listener = sock
-        threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
-
-    def _accept(self, sock: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self._conns += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
-
-    def _pipe(self, src: socket.socket, dst: socket.socket, counted: bool) -> None:
-        try:
-            while data := src.recv(65536):
-                if counted and not self.tripped.is_set():
-                    with self._lock:
-                        self._seen += len(data)
-                        trip = self._seen > self.budget
-                    if trip:
-                        self._trip()
-                        return
-                dst.sendall(data)
-        except OSError:
-            pass
-
-    def _trip(self) -> None:
-        self.tripped.set()
-        assert self._listener is not None
-        self._listener.close()
-        for conn in self._conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
-        self._conns.clear()
-        threading.Timer(self.down_for, self._listen).start()
+    def _passing(self, data: bytes, *, upload: bool) -> bool:
+        if not upload or self.tripped.is_set():
+            return True
+        with self._count_lock:
+            self._seen += len(data)
+            if self._seen <= self.budget or self.tripped.is_set():
+                return True
+            self.tripped.set()
+        self.stop()
+        threading.Timer(self.down_for, self.start).start()
+        return False
 
     def close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
+        self.stop()
 
 
 def test_store_stopped_mid_upload_errors_then_retry_recovers(engine: Engine, s3: S3Server) -> None:

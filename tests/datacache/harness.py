@@ -1,13 +1,12 @@
 """Test pieces: an S3-protocol server (moto) on loopback, a TCP proxy in front of it that
 can be throttled (a token bucket shared by every connection) and stopped/started (the
-store going down), and the seed's Fluid documents scaled to this machine."""
+store going down; tests/loopback.py), and the seed's Fluid documents scaled to this machine."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 import boto3
 
 from tests.e2e.cli import SEED, seed_workflows
-from tests.loopback import free_port, moto_s3
+from tests.loopback import TcpProxy, free_port, moto_s3
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,81 +47,17 @@ class TokenBucket:
             time.sleep(min(wait, 0.05))
 
 
-class Proxy:
-    """127.0.0.1:port → upstream, at most `rate` bytes/s downstream in total."""
+class Proxy(TcpProxy):
+    """A TCP proxy whose downstream is at most `rate` bytes/s, all connections together."""
 
     def __init__(self, upstream_port: int, rate: float | None = None) -> None:
-        self.upstream = upstream_port
-        self.port = free_port()
         self.bucket = TokenBucket(rate)
-        self._listener: socket.socket | None = None
-        self._conns: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self.start()
+        super().__init__(upstream_port)
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(128)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def stop(self) -> None:
-        """The store goes down: no new connections, open ones are cut."""
-        if self._listener is not None:
-            try:
-                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() thread
-            except OSError:
-                pass
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            for conn in list(self._conns):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                conn.close()
-            self._conns.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(("127.0.0.1", self.upstream))
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._conns.update((client, server))
-            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, throttle: bool) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if throttle:
-                    self.bucket.take(len(data))
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+    def _passing(self, data: bytes, *, upload: bool) -> bool:
+        if not upload:
+            self.bucket.take(len(data))
+        return True
 
 
 @dataclass
