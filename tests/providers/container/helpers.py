@@ -6,42 +6,6 @@ must have run (CI does it in `.ci/run`). Without an engine they fail, saying so.
 
 from __future__ import annotations
 
-import asyncio
-import json
-from typing import Any
+from tests.providers.pods import make_pod, run_to_end
 
-from podfleet.providers.container import ContainerProvider
-from podfleet.providers.contract import PodStatus
-from podfleet.resources.pod import Pod
-
-
-def make_pod(name: str, command: list[str] | None = None, *, image: str = "alpine:3.23",
-             template: dict[str, Any] | None = None, workflow: str = "wf", args: list[str] | None = None,
-             annotations: dict[str, str] | None = None, **spec: Any) -> Pod:
-    main: dict[str, Any] = {"name": "main", "image": image}
-    if command is not None:
-        main["command"] = command
-    if args is not None:
-        main["args"] = args
-    containers = spec.pop("containers", None) or [main]
-    notes = {"workflows.argoproj.io/node-name": f"{workflow}[0].{name}",
-             "podfleet.io/template": json.dumps(template or {}), **(annotations or {})}
-    return Pod.model_validate({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": name, "namespace": "argo", "labels": {"workflows.argoproj.io/workflow": workflow},
-                     "annotations": notes},
-        "spec": {"containers": containers, **spec},
-    })
-
-
-async def run_to_end(provider: ContainerProvider, pod: Pod, timeout: float = 60) -> PodStatus:
-    events = provider.events()
-    await provider.create_pod(pod)
-
-    async def final() -> PodStatus:
-        async for status in events:
-            if status.name == pod.name and status.phase.completed:
-                return status
-        raise AssertionError("event stream ended")
-
-    return await asyncio.wait_for(final(), timeout)
+__all__ = ["make_pod", "run_to_end"]
