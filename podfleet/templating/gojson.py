@@ -13,8 +13,9 @@ import datetime as _dt
 import json
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
+
+from podfleet.gofloat import format_float as go_float
 
 
 @dataclass(frozen=True)
@@ -36,36 +37,11 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
 
 
-def _digits(value: float) -> tuple[str, int]:
-    """Shortest round-trip digits of |value| (non-zero, finite) and the decimal point position."""
-    sign, digits, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    return text, len(text) + int(exponent)
-
-
 def format_float(value: float, *, json_style: bool = True) -> str:
-    """Go's encoding/json float (json_style) or `fmt.Sprint` float (`%v`: exponent from 1e+06)."""
-    if math.isnan(value) or math.isinf(value):
-        if json_style:
-            raise ValueError(f"json: unsupported value: {value}")
-        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    digits, point = _digits(value)
-    sign = "-" if value < 0 else ""
-    exp = point - 1
-    use_exp = (abs(value) < 1e-6 or abs(value) >= 1e21) if json_style else (exp < -4 or exp >= 6)
-    if use_exp:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        esign = "-" if exp < 0 else "+"
-        # encoding/json trims `e-07` to `e-7`; %v keeps two exponent digits.
-        estr = str(abs(exp)) if (json_style and exp < 0) else f"{abs(exp):02d}"
-        return f"{sign}{mant}e{esign}{estr}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return f"{sign}{digits}{'0' * (point - len(digits))}"
-    return f"{sign}{digits[:point]}.{digits[point:]}"
+    """Go's encoding/json float (json_style: NaN and ±Inf are errors) or `fmt.Sprint` float."""
+    if json_style and (math.isnan(value) or math.isinf(value)):
+        raise ValueError(f"json: unsupported value: {go_float(value)}")
+    return go_float(value, json_style=json_style)
 
 
 def go_sprint(value: Any) -> str:
