@@ -25,9 +25,10 @@ from podfleet.controller.memo import save as memo_save
 from podfleet.controller.nodes import (ERROR, FAILED, OMITTED, PENDING, RUNNING, SKIPPED, SUCCEEDED, Node, completed,
                                        failed_or_error, fulfilled, node_fulfilled)
 from podfleet.controller.scope import LocalScope, references, template_outputs
-from podfleet.controller.steps import STRICT, _resolve_artifacts, continues
+from podfleet.controller.resolve import resolve_references
+from podfleet.controller.steps import continues
 from podfleet.controller.templates import Scope
-from podfleet.controller.text import evaluate_when, substitute, substitute_object
+from podfleet.controller.text import evaluate_when
 from podfleet.errors import PodfleetError
 
 
@@ -307,7 +308,7 @@ def execute_task(p: Pass, ctx: DagContext, name: str) -> None:
     scope = task_scope(p, ctx, name)
     scope_map = {**p.globals, **scope.params}
     try:
-        resolved = _resolve_task(task, scope_map, scope)
+        resolved = resolve_references(task, scope_map, scope, hooks_when_skipped=False)
         expanded = expand_names(resolved) if should_expand(resolved) else None
     except PodfleetError as err:
         if phase is None:
@@ -373,26 +374,6 @@ def execute_task(p: Pass, ctx: DagContext, name: str) -> None:
             if failed_or_error(kp):
                 group_phase = kp
         p.nodes.mark(group, group_phase)
-
-
-def _resolve_task(task: dict[str, Any], scope_map: dict[str, str], scope: LocalScope) -> dict[str, Any]:
-    hooks = task.get("hooks")
-    body = {k: v for k, v in task.items() if k != "hooks"}
-    when = body.get("when")
-    if when:
-        resolved_when = substitute(when, scope_map, strict=STRICT)
-        try:
-            if not evaluate_when(resolved_when):
-                body["when"] = resolved_when
-                return body
-        except PodfleetError:
-            if not should_expand(body):
-                raise
-    body = substitute_object(body, scope_map, strict=STRICT)
-    _resolve_artifacts(body, scope)
-    if hooks:
-        body["hooks"] = hooks
-    return body  # type: ignore[no-any-return]
 
 
 __all__ = ["execute_dag", "execute_task", "DagContext"]

@@ -21,11 +21,11 @@ from podfleet.controller.memo import save as memo_save
 from podfleet.controller.nodes import (ERROR, FAILED, RUNNING, SKIPPED, SUCCEEDED, Node, completed, failed_or_error,
                                        fulfilled, node_fulfilled)
 from podfleet.controller.scope import LocalScope, referenced_names, references, template_outputs
+from podfleet.controller.resolve import resolve_references
 from podfleet.controller.templates import Scope
-from podfleet.controller.text import evaluate_when, substitute, substitute_object
+from podfleet.controller.text import evaluate_when
 from podfleet.errors import PodfleetError
 
-STRICT = ("steps.", "tasks.")
 
 
 @dataclass
@@ -139,50 +139,6 @@ def _add_group_outputs(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: Step
             ctx.scope.add_node("steps", step.get("name", ""), child, p.nodes)
 
 
-def _resolve_step(p: Pass, step: dict[str, Any], scope_map: dict[str, str], ctx: StepsContext) -> dict[str, Any]:
-    """Argo's resolveReferences: `when` first, then the whole step (tags of earlier steps must resolve)."""
-    hooks = step.get("hooks")
-    body = {k: v for k, v in step.items() if k != "hooks"}
-    when = body.get("when")
-    if when:
-        resolved_when = substitute(when, scope_map, strict=STRICT)
-        try:
-            if not evaluate_when(resolved_when):
-                body["when"] = resolved_when
-                if hooks:
-                    body["hooks"] = hooks
-                return body
-        except PodfleetError:
-            if not should_expand(body):
-                raise
-    body = substitute_object(body, scope_map, strict=STRICT)
-    _resolve_artifacts(body, ctx.scope)
-    if hooks:
-        body["hooks"] = hooks
-    return body  # type: ignore[no-any-return]
-
-
-def _resolve_artifacts(holder: dict[str, Any], scope: LocalScope) -> None:
-    args = holder.get("arguments") or {}
-    if not args.get("artifacts"):
-        return
-    arts = []
-    for art in args["artifacts"]:
-        if not art.get("from") and not art.get("fromExpression"):
-            arts.append(art)
-            continue
-        try:
-            found = scope.resolve_artifact(art)
-        except PodfleetError as err:
-            if art.get("optional"):
-                continue
-            raise PodfleetError(f"unable to resolve references: {err}") from err
-        if found is not None:
-            found["name"] = art["name"]
-            arts.append(found)
-    holder["arguments"] = {**args, "artifacts": arts}
-
-
 def execute_step_group(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: StepsContext,
                        tmpl: dict[str, Any]) -> Node:
     if node_fulfilled(sg):
@@ -191,7 +147,7 @@ def execute_step_group(p: Pass, steps: list[dict[str, Any]], sg: Node, ctx: Step
     plan: list[tuple[dict[str, Any], Expanded | None, str | None]] = []
     try:
         for step in steps:
-            resolved = _resolve_step(p, step, scope_map, ctx)
+            resolved = resolve_references(step, scope_map, ctx.scope, hooks_when_skipped=True)
             if not should_expand(resolved):
                 plan.append((resolved, None, None))
                 continue
