@@ -20,12 +20,11 @@ from podfleet.controller.loops import EXPANSIONS, Expanded, materialise, should_
 from podfleet.controller.memo import save as memo_save
 from podfleet.controller.nodes import (ERROR, FAILED, RUNNING, SKIPPED, SUCCEEDED, Node, completed, failed_or_error,
                                        fulfilled, node_fulfilled)
-from podfleet.controller.scope import LocalScope, referenced_names, references, template_outputs
 from podfleet.controller.resolve import resolve_references
+from podfleet.controller.scope import LocalScope, referenced_names, references, template_outputs
 from podfleet.controller.templates import Scope
 from podfleet.controller.text import evaluate_when
 from podfleet.errors import PodfleetError
-
 
 
 @dataclass

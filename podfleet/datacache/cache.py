@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from crc32c import crc32c
 
@@ -45,6 +46,7 @@ CHUNK_SIZE = 4 * 1024 * 1024
 DEFAULT_HIGH, DEFAULT_LOW = 0.95, 0.7
 LISTED_MEMO = 256        # chunk directories (object versions) whose listing is kept
 VERIFIED_MEMO = 1 << 16  # chunk files remembered as verified (4 MiB each: 256 GiB)
+T = TypeVar("T")
 
 
 @dataclass
@@ -168,13 +170,10 @@ class ChunkCache:
 
     def _cached(self, source: str, info: ObjectInfo, index: int, length: int) -> bytes | None:
         for level in range(len(self.tiers)):
-            path = self._find(self._dir(level, source, info), index)
-            if path is None:
+            found = self._locate(self._dir(level, source, info), index, Path.read_bytes)
+            if found is None:
                 continue
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                continue  # evicted meanwhile
+            path, data = found
             if not self._intact(path, data, length):
                 continue
             self._touched(path)
@@ -193,20 +192,11 @@ class ChunkCache:
         start = index * self.chunk_size
         length = min(info.size, start + self.chunk_size) - start
         for level in range(len(self.tiers)):
-            directory = self._dir(level, source, info)
-            fd = -1
-            for fresh in (False, True):
-                name = self._chunk_names(directory, fresh=fresh).get(index)
-                if name is None:
-                    continue  # not listed: list again (another process may just have cached it)
-                path = directory / name
-                try:
-                    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-                    break
-                except FileNotFoundError:
-                    continue  # evicted, demoted or fetched again since it was listed
-            if fd < 0:
+            found = self._locate(self._dir(level, source, info), index,
+                                 lambda path: os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+            if found is None:
                 continue
+            path, fd = found
             if _identity(fd) not in self._verified and not self._verify(path, fd, length):
                 os.close(fd)
                 continue
@@ -246,8 +236,8 @@ class ChunkCache:
     def _chunk_names(self, directory: Path, *, fresh: bool) -> dict[int, str]:
         """index → chunk file name in `directory`, listed once and reused until `fresh`.
 
-        Saves a directory listing per chunk opened (a GiB is 256 chunks) on the FUSE
-        daemon's read path; a stale entry only costs a failed open and a new listing.
+        Saves a directory listing per chunk read (a GiB is 256 chunks); a stale entry
+        only costs a failed open and a new listing.
         """
         names = None if fresh else self._listed.get(directory)
         if names is None:
@@ -267,16 +257,21 @@ class ChunkCache:
                     self._listed.popitem(last=False)
         return names
 
-    @staticmethod
-    def _find(directory: Path, index: int) -> Path | None:
-        prefix = f"{index}."
-        try:
-            names = os.listdir(directory)
-        except FileNotFoundError:
-            return None
-        for name in names:
-            if name.startswith(prefix) and not name.endswith(".lock"):
-                return directory / name
+    def _locate(self, directory: Path, index: int, opener: Callable[[Path], T]) -> tuple[Path, T] | None:
+        """(path, opener(path)) of chunk `index` in `directory`, or None when it is not there.
+
+        The listing memo is tried first; a chunk it does not name, or one gone since it
+        was listed (evicted, demoted, fetched again), is looked for once more in a fresh
+        listing — another process may just have cached it.
+        """
+        for fresh in (False, True):
+            name = self._chunk_names(directory, fresh=fresh).get(index)
+            if name is None:
+                continue
+            try:
+                return directory / name, opener(directory / name)
+            except FileNotFoundError:
+                continue
         return None
 
     def _dir(self, level: int, source: str, info: ObjectInfo) -> Path:

@@ -39,7 +39,7 @@ from typing import Any
 
 from podfleet.datacache.cache import ChunkCache
 from podfleet.datacache.plan import DatasetPlan, MountPlan
-from podfleet.datacache.ufs import ObjectInfo, Ufs, UfsError
+from podfleet.datacache.ufs import ObjectInfo, UfsError
 from podfleet.errors import PodfleetError
 
 log = logging.getLogger("podfleet.datacache.fuse")
@@ -96,7 +96,6 @@ class DatasetFS:
         self._index(self.root, "/")
         self._sources = {id(mount): mount.source() for mount, _ in listings}
         self.stamp = time.time_ns()
-        self._ufs: dict[int, Ufs] = {}
         self._open = OpenChunks()
         self._ahead = ThreadPoolExecutor(2, thread_name_prefix="read-ahead")
         self._pending: dict[Any, Future[None]] = {}
@@ -239,7 +238,7 @@ class DatasetFS:
 
     def _open_ahead(self, mount: MountPlan, info: ObjectInfo, index: int, key: Any) -> None:
         try:
-            fd = self.cache.open_chunk(mount.source(), info, index)
+            fd = self.cache.open_chunk(key[0], info, index)
             if fd is not None:
                 self._open.keep(key, fd)
         except OSError as err:
@@ -249,13 +248,11 @@ class DatasetFS:
                 self._pending.pop(key, None)
 
     def _open_chunk(self, mount: MountPlan, info: ObjectInfo, index: int) -> int | bytes:
-        source = mount.source()
+        source = self._sources[id(mount)]
         fd = self.cache.open_chunk(source, info, index)
         if fd is not None:
             return fd
-        with self._lock:
-            ufs = self._ufs.setdefault(id(mount), mount.ufs())
-        data = self.cache.chunk(ufs, source, info, index)
+        data = self.cache.chunk(mount.ufs(), source, info, index)
         fd = self.cache.open_chunk(source, info, index)
         return data if fd is None else fd
 

@@ -21,12 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from podfleet.cron.schedule import last_due
 from podfleet.datacache.fusemount import unmount_orphans
 from podfleet.datacache.materialise import listing
 from podfleet.datacache.model import CACHE_RUNTIMES, RUNTIME_KINDS, DataLoad, runtime_spec
 from podfleet.datacache.mount import mount_mode
 from podfleet.datacache.plan import DatasetPlan, find_runtime, plan_dataset, tier_layout
-from podfleet.cron.schedule import last_due
 from podfleet.datacache.ufs import ObjectInfo
 from podfleet.errors import ConflictError, NotFoundError, PodfleetError
 

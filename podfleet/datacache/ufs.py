@@ -100,24 +100,24 @@ class S3Ufs:
     @property
     def client(self) -> Any:
         with self._client_lock:  # shared by threads: build it once
-            return self._client or self._build_client()
+            if self._client is None:
+                self._client = self._build_client()
+            return self._client
 
     def _build_client(self) -> Any:
-        if self._client is None:
-            import boto3
-            from botocore.config import Config
+        import boto3
+        from botocore.config import Config
 
-            host = urlsplit(self.endpoint or "").hostname or ""
-            local = host in ("localhost",) or host.replace(".", "").isdigit()
-            config = Config(region_name=self.region, signature_version="s3v4",
-                            s3={"addressing_style": "path" if local else "virtual"},
-                            retries={"max_attempts": 2, "mode": "standard"},
-                            connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_pool_connections=64,
-                            request_checksum_calculation="when_required",
-                            response_checksum_validation="when_required")
-            session = boto3.session.Session(aws_access_key_id=self.access, aws_secret_access_key=self.secret)
-            self._client = session.client("s3", endpoint_url=self.endpoint, config=config)
-        return self._client
+        host = urlsplit(self.endpoint or "").hostname or ""
+        local = host in ("localhost",) or host.replace(".", "").isdigit()
+        config = Config(region_name=self.region, signature_version="s3v4",
+                        s3={"addressing_style": "path" if local else "virtual"},
+                        retries={"max_attempts": 2, "mode": "standard"},
+                        connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_pool_connections=64,
+                        request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required")
+        session = boto3.session.Session(aws_access_key_id=self.access, aws_secret_access_key=self.secret)
+        return session.client("s3", endpoint_url=self.endpoint, config=config)
 
     def _call(self, what: str, fn: Any, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -150,13 +150,18 @@ class S3Ufs:
             if not page.get("IsTruncated") or not token:
                 return found
 
-    def read(self, info: ObjectInfo, start: int, end: int) -> bytes:
+    def _get(self, info: ObjectInfo, byte_range: str | None = None) -> tuple[str, Any]:
+        """(what, response) of a GET of the object as listed (If-Match its ETag)."""
         what = f"read {self.where.rstrip('/')}/{info.path}"
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.prefix + info.path,
-                                  "Range": f"bytes={start}-{end - 1}"}
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.prefix + info.path}
+        if byte_range:
+            kwargs["Range"] = byte_range
         if info.etag:
             kwargs["IfMatch"] = f'"{info.etag}"'
-        response = self._call(what, self.client.get_object, **kwargs)
+        return what, self._call(what, self.client.get_object, **kwargs)
+
+    def read(self, info: ObjectInfo, start: int, end: int) -> bytes:
+        what, response = self._get(info, f"bytes={start}-{end - 1}")
         try:
             return bytes(response["Body"].read())
         except Exception as err:  # noqa: BLE001 - botocore wraps socket errors variously
@@ -164,11 +169,7 @@ class S3Ufs:
 
     def stream(self, info: ObjectInfo, write: Callable[[bytes], object]) -> int:
         """The whole object in one GET, passed to `write` block by block."""
-        what = f"read {self.where.rstrip('/')}/{info.path}"
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": self.prefix + info.path}
-        if info.etag:
-            kwargs["IfMatch"] = f'"{info.etag}"'
-        response = self._call(what, self.client.get_object, **kwargs)
+        what, response = self._get(info)
         blocks = response["Body"].iter_chunks(STREAM_BLOCK)
         got = 0
         while True:
