@@ -7,21 +7,15 @@ from __future__ import annotations
 import os
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.datacache.harness import S3, Proxy, moto_server, payload
+from tests.datacache.harness import S3, Proxy, payload
 
 from podfleet.datacache.cache import ChunkCache, Tier
 from podfleet.datacache.ufs import ObjectInfo, S3Ufs, UfsError
 
 CHUNK = 64 * 1024
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    yield from moto_server()
 
 
 class Counting:

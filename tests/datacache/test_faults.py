@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.datacache.harness import ACCESS, SECRET, S3, Proxy, clear_shm, moto_server, payload
+from tests.datacache.harness import ACCESS, SECRET, S3, Proxy, payload
 
 from cli import podfleet, write
 from podfleet.datacache.fusemount import MODE_ENV
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    yield from moto_server()
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "home"
-    yield path
-    clear_shm(path)
 
 
 def dataset_yaml(endpoint: str, bucket: str, *, name: str = "data", runtime: str = "JindoRuntime",

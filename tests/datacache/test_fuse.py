@@ -6,33 +6,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli import podfleet
 
 from podfleet.datacache.cache import CHUNK_SIZE
-from podfleet.datacache.fusemount import MODE_ENV, unmount_all
-from tests.datacache.harness import S3, Proxy, clear_shm, moto_server, payload
+from podfleet.datacache.fusemount import MODE_ENV
+from tests.datacache.harness import S3, Proxy, payload
 from tests.datacache.test_faults import apply, dataload_yaml, dataset_yaml, pod_message, run_workflow, wait
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/dev/fuse") or os.geteuid() != 0, reason="needs /dev/fuse and root for allow_other")
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    yield from moto_server()
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+@pytest.fixture(autouse=True)
+def _fuse_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(MODE_ENV, "fuse")
-    path = tmp_path / "home"
-    yield path
-    unmount_all(path)
-    clear_shm(path)
 
 
 def reader(script: str) -> str:

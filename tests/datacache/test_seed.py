@@ -9,28 +9,15 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.datacache.harness import S3, clear_shm, moto_server, payload, seed_fluid
+from tests.datacache.harness import S3, payload, seed_fluid
 
 from cli import podfleet, write
 
 SIZE = 8 * 1024 * 1024
 PODS = 5
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    yield from moto_server()
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "home"
-    yield path
-    clear_shm(path)
 
 
 def wait_for(home: Path, kind: str, name: str, phases: tuple[str, ...], timeout: float = 40) -> dict:
