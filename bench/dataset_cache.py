@@ -140,13 +140,9 @@ def read_rate(path: Path, *, cold: bool) -> float:
     return best
 
 
-def compare_reads(view: Path, tmp: Path) -> float:
-    """Print first and repeat read rates of `view` vs a local-disk copy; the first-read ratio."""
-    local = tmp / "local-copy.dat"
-    with open(view, "rb") as src, open(local, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())  # written pages are clean, so they can be dropped
+def compare_reads(view: Path, local: Path) -> float:
+    """Print first and repeat read rates of `view` vs `local` (the same bytes on local disk);
+    the first-read ratio."""
     ratio = 0.0
     for cold, label in ((True, "first read (page cache dropped)"), (False, "repeat read (page cache warm)")):
         mounted, disk = read_rate(view, cold=cold), read_rate(local, cold=cold)
@@ -154,7 +150,6 @@ def compare_reads(view: Path, tmp: Path) -> float:
               f"local disk {disk:6.0f} MB/s: {100 * mounted / disk:.0f}%", flush=True)
         if cold:
             ratio = mounted / disk
-    local.unlink()
     return ratio
 
 
@@ -174,6 +169,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir, store(args.store, Path(tmpdir)) as s3:
         tmp = Path(tmpdir)
         s3.put("bench", "test.dat", data)
+        # The same bytes on this machine's disk: the floor the pods are measured against,
+        # and the file reads through the cache are compared with.
+        local_dir = tmp / "local-data"
+        local_dir.mkdir()
+        local = local_dir / "test.dat"
+        with open(local, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())  # written pages are clean, so posix_fadvise can drop them
         del data
         proxy = Proxy(s3.port, rate=args.mbps * 1e6)
         results: dict[tuple[str, str], float] = {}
@@ -202,7 +206,7 @@ def main() -> None:
                     # what the pods read: the FUSE mount, or the materialised view
                     view = next(p for pattern in ("fuse/*/test.dat", "views/*/test.dat")
                                 for p in served.glob(pattern))
-                    read_ratio = compare_reads(view, tmp)
+                    read_ratio = compare_reads(view, local)
             finally:
                 unmount_all(home)
                 clear_shm(home)
@@ -211,10 +215,6 @@ def main() -> None:
         # The floor: the same pods reading the file from this machine's disk (a hostPath).
         # With the seed's script, most of the cached side is the pods' own work — 20 copies
         # written to one disk and summed on two cores, where the seed had a disk and CPUs per pod.
-        local_dir = tmp / "local-data"
-        local_dir.mkdir()
-        with open(local_dir / "test.dat", "wb") as out:
-            out.write(payload(size))
         floor_text = re.sub(r"persistentVolumeClaim:\s*\n\s*claimName: serverless-data",
                             f'hostPath: {{path: "{local_dir}", type: Directory}}', workflow)
         home = tmp / "Local"
